@@ -1,0 +1,128 @@
+/**
+ * The hot kernels, declared once. Every implementation (the plain TypeScript reference,
+ * WebAssembly SIMD, ...) provides this whole table, and the kernel tests run against each.
+ *
+ * Kernels work on flat row-major typed arrays with explicit sizes, write into caller-owned
+ * outputs and never allocate what the caller could reuse. They accept float32 and float64
+ * alike (gradient checks run in float64); a fast implementation may serve float32 itself and
+ * hand float64 to the reference.
+ */
+import type { FloatArray } from '../tensor/tensor.js';
+
+/** Compressed sparse rows: row r holds entries colIdx/values[rowPtr[r] .. rowPtr[r+1]). */
+export interface CsrMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly rowPtr: Int32Array; // [rows + 1]
+  readonly colIdx: Int32Array; // [nnz]
+  readonly values: FloatArray; // [nnz]
+}
+
+/**
+ * A graph's edges j → i grouped by target i (CSR over targets). Edge slot p in
+ * ptr[i] .. ptr[i+1] has source src[p]; per-edge arrays ([E, ...]) follow slot order.
+ */
+export interface TargetCsr {
+  readonly numSrc: number;
+  readonly numDst: number;
+  readonly ptr: Int32Array; // [numDst + 1]
+  readonly src: Int32Array; // [E]
+}
+
+/** `accumulate`: add into the output instead of overwriting it. */
+export interface GemmArgs {
+  /** op(A) is [m, k]: A is stored [m, k], or [k, m] when transA. */
+  readonly transA: boolean;
+  /** op(B) is [k, n]: B is stored [k, n], or [n, k] when transB. */
+  readonly transB: boolean;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: FloatArray;
+  readonly b: FloatArray;
+  readonly out: FloatArray; // [m, n]
+  readonly accumulate: boolean;
+}
+
+/** Inputs shared by the GATv2 attention kernels. Widths are H·C, heads-major. */
+export interface Gatv2AttentionArgs {
+  readonly graph: TargetCsr;
+  readonly heads: number;
+  readonly channels: number;
+  readonly xl: FloatArray; // [numSrc, H·C]  source projection (key and value)
+  readonly xr: FloatArray; // [numDst, H·C]  target projection
+  readonly edge: FloatArray | null; // [E, H·C]  projected edge features, slot order
+  readonly att: FloatArray; // [H·C]
+  readonly negativeSlope: number;
+  /** Attention dropout: per-edge factor (0 or 1/(1−p)) applied to α, or null. [E, H] */
+  readonly dropScale: FloatArray | null;
+}
+
+export interface Gatv2ForwardOutputs {
+  readonly out: FloatArray; // [numDst, H·C]   Σ_j dropout(α_ij) x^l_j
+  readonly alpha: FloatArray; // [E, H]        α before dropout
+}
+
+export interface Gatv2BackwardOutputs {
+  readonly gradXl: FloatArray; // [numSrc, H·C]  added into
+  readonly gradXr: FloatArray; // [numDst, H·C]  added into
+  readonly gradEdge: FloatArray | null; // [E, H·C]  added into
+  readonly gradAtt: FloatArray; // [H·C]          added into
+}
+
+/** Inputs shared by the GAT attention kernels: per-node scores, per-edge values. */
+export interface GatAttentionArgs {
+  readonly graph: TargetCsr;
+  readonly heads: number;
+  readonly channels: number;
+  readonly x: FloatArray; // [numSrc, H·C]  source values x'_j
+  readonly scoreSrc: FloatArray; // [numSrc, H]  <a_src, x'_j>
+  readonly scoreDst: FloatArray; // [numDst, H]  <a_dst, x'_i>
+  readonly scoreEdge: FloatArray | null; // [E, H]  <a_edge, W_e e_ji>, slot order
+  readonly negativeSlope: number;
+  readonly dropScale: FloatArray | null; // [E, H]
+}
+
+export interface GatForwardOutputs {
+  readonly out: FloatArray; // [numDst, H·C]
+  readonly alpha: FloatArray; // [E, H]
+}
+
+export interface GatBackwardOutputs {
+  readonly gradX: FloatArray; // [numSrc, H·C]  added into
+  readonly gradScoreSrc: FloatArray; // [numSrc, H]  added into
+  readonly gradScoreDst: FloatArray; // [numDst, H]  added into
+  readonly gradScoreEdge: FloatArray | null; // [E, H]  added into
+}
+
+export interface Kernels {
+  readonly name: string;
+  /** out = op(A) · op(B)  (+ out when accumulate). */
+  gemm(args: GemmArgs): void;
+  /** out[rows, n] = A · B for sparse A, dense B [cols, n]  (+ out when accumulate). */
+  spmm(a: CsrMatrix, b: FloatArray, n: number, out: FloatArray, accumulate: boolean): void;
+  /** out[cols, n] = Aᵀ · B for sparse A, dense B [rows, n]  (+ out when accumulate). */
+  spmmTransposed(
+    a: CsrMatrix,
+    b: FloatArray,
+    n: number,
+    out: FloatArray,
+    accumulate: boolean,
+  ): void;
+  /** Fused GATv2 attention: scores, segment softmax, weighted sum; no [E, H, C] buffer. */
+  gatv2AttentionForward(args: Gatv2AttentionArgs, outputs: Gatv2ForwardOutputs): void;
+  /** Its backward, recomputing z_ij = x^l_j + x^r_i (+ edge) per edge instead of storing it. */
+  gatv2AttentionBackward(
+    args: Gatv2AttentionArgs,
+    alpha: FloatArray,
+    gradOut: FloatArray,
+    outputs: Gatv2BackwardOutputs,
+  ): void;
+  gatAttentionForward(args: GatAttentionArgs, outputs: GatForwardOutputs): void;
+  gatAttentionBackward(
+    args: GatAttentionArgs,
+    alpha: FloatArray,
+    gradOut: FloatArray,
+    outputs: GatBackwardOutputs,
+  ): void;
+}

@@ -1,0 +1,20 @@
+/** The plain TypeScript kernels: obvious loops, the reference every faster kernel must match. */
+import type { Kernels } from '../kernels.js';
+import { gatAttentionBackwardReference, gatAttentionForwardReference } from './gat-attention.js';
+import {
+  gatv2AttentionBackwardReference,
+  gatv2AttentionForwardReference,
+} from './gatv2-attention.js';
+import { gemmReference } from './gemm.js';
+import { spmmReference, spmmTransposedReference } from './spmm.js';
+
+export const referenceKernels: Kernels = {
+  name: 'reference',
+  gemm: gemmReference,
+  spmm: spmmReference,
+  spmmTransposed: spmmTransposedReference,
+  gatv2AttentionForward: gatv2AttentionForwardReference,
+  gatv2AttentionBackward: gatv2AttentionBackwardReference,
+  gatAttentionForward: gatAttentionForwardReference,
+  gatAttentionBackward: gatAttentionBackwardReference,
+};

@@ -1,0 +1,110 @@
+/**
+ * Dense tensors: a flat typed array in row-major order plus a shape.
+ *
+ * Storage is float32 for real work and float64 for gradient checks: every kernel is written
+ * over `FloatArray`, so the same code runs in both precisions.
+ */
+
+export type DType = 'float32' | 'float64';
+export type FloatArray = Float32Array | Float64Array;
+export type Shape = readonly number[];
+
+export function allocate(dtype: DType, length: number): FloatArray {
+  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+}
+
+export function dtypeOf(data: FloatArray): DType {
+  return data instanceof Float32Array ? 'float32' : 'float64';
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export class Tensor {
+  readonly data: FloatArray;
+  readonly shape: Shape;
+
+  constructor(data: FloatArray, shape: Shape) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) {
+        throw new RangeError(
+          `Tensor: shape ${formatShape(shape)} has a dimension that is not a non-negative integer`,
+        );
+      }
+    }
+    if (sizeOf(shape) !== data.length) {
+      throw new RangeError(
+        `Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, found ${data.length}`,
+      );
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  static zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+    return new Tensor(allocate(dtype, sizeOf(shape)), shape);
+  }
+
+  static full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+    const t = Tensor.zeros(shape, dtype);
+    t.data.fill(value);
+    return t;
+  }
+
+  /** Copies `values` (any array-like of numbers) into a new tensor. */
+  static from(values: ArrayLike<number>, shape: Shape, dtype: DType = 'float32'): Tensor {
+    const data = allocate(dtype, values.length);
+    data.set(values);
+    return new Tensor(data, shape);
+  }
+
+  get dtype(): DType {
+    return dtypeOf(this.data);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Dimension `axis` (negative counts from the end); throws when out of range. */
+  dim(axis: number): number {
+    const a = axis < 0 ? this.shape.length + axis : axis;
+    const d = this.shape[a];
+    if (d === undefined)
+      throw new RangeError(
+        `Tensor.dim: axis ${axis} out of range for shape ${formatShape(this.shape)}`,
+      );
+    return d;
+  }
+
+  /** Same data, new shape (no copy). */
+  reshape(shape: Shape): Tensor {
+    return new Tensor(this.data, shape);
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** A copy in another precision (or the same one). */
+  to(dtype: DType): Tensor {
+    const data = allocate(dtype, this.size);
+    data.set(this.data);
+    return new Tensor(data, this.shape);
+  }
+
+  toArray(): number[] {
+    return Array.from(this.data);
+  }
+}
