@@ -5,11 +5,9 @@
 import type { CsrMatrix } from '../kernels/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Directed edges j → i: `src[e]` = j, `dst[e]` = i. */
-export interface EdgeIndex {
-  readonly src: Int32Array;
-  readonly dst: Int32Array;
-}
+import type { EdgeIndex } from '../graph/edge-index.js';
+
+export type { EdgeIndex };
 
 /** Node features: sparse rows (bag-of-words, TF-IDF) or a dense [N, F] tensor. */
 export type NodeFeatures = CsrMatrix | Tensor;
