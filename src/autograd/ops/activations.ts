@@ -1,0 +1,62 @@
+/**
+ * Pointwise nonlinearities with PyTorch's conventions, including the derivative it picks at
+ * the kink x = 0 (so parity fixtures agree even when an input lands exactly there).
+ */
+import { Tensor, allocate } from '../../tensor/tensor.js';
+import { type Variable, record } from '../variable.js';
+
+/** y = f(x) elementwise; backward multiplies by f'(x), evaluated at the input. */
+function pointwise(
+  name: string,
+  x: Variable,
+  f: (v: number) => number,
+  derivative: (v: number) => number,
+): Variable {
+  const xs = x.data;
+  const y = allocate(x.value.dtype, xs.length);
+  for (let i = 0; i < xs.length; i++) y[i] = f(xs[i]!);
+  return record(name, new Tensor(y, x.shape), [x], (g) => {
+    const gs = g.data;
+    const dx = allocate(x.value.dtype, xs.length);
+    for (let i = 0; i < xs.length; i++) dx[i] = gs[i]! * derivative(xs[i]!);
+    return [new Tensor(dx, x.shape)];
+  });
+}
+
+/** max(x, 0); derivative 0 at x = 0. */
+export function relu(x: Variable): Variable {
+  return pointwise(
+    'relu',
+    x,
+    (v) => (v > 0 ? v : 0),
+    (v) => (v > 0 ? 1 : 0),
+  );
+}
+
+/** x for x > 0, else negativeSlope · x (default 0.01, PyTorch's); derivative slope at 0. */
+export function leakyRelu(x: Variable, negativeSlope = 0.01): Variable {
+  if (!Number.isFinite(negativeSlope)) {
+    throw new RangeError(
+      `leakyRelu: negativeSlope must be a finite number, found ${negativeSlope}`,
+    );
+  }
+  return pointwise(
+    'leakyRelu',
+    x,
+    (v) => (v > 0 ? v : negativeSlope * v),
+    (v) => (v > 0 ? 1 : negativeSlope),
+  );
+}
+
+/** x for x > 0, else alpha · (exp(x) − 1) (default alpha 1); derivative alpha at 0. */
+export function elu(x: Variable, alpha = 1): Variable {
+  if (!Number.isFinite(alpha)) {
+    throw new RangeError(`elu: alpha must be a finite number, found ${alpha}`);
+  }
+  return pointwise(
+    'elu',
+    x,
+    (v) => (v > 0 ? v : alpha * Math.expm1(v)),
+    (v) => (v > 0 ? 1 : alpha * Math.exp(v)),
+  );
+}
