@@ -1,0 +1,60 @@
+/** Sparse (constant CSR) × dense products: bag-of-words features times a weight matrix. */
+import { kernels } from '../../kernels/backend.js';
+import type { CsrMatrix } from '../../kernels/kernels.js';
+import { Tensor, allocate, formatShape } from '../../tensor/tensor.js';
+import { type Variable, record } from '../variable.js';
+import { expect2d } from './validate.js';
+
+/** A · B for a constant sparse A [rows, cols] and B [cols, n] → [rows, n]; dB = Aᵀ G. */
+export function spmm(a: CsrMatrix, b: Variable): Variable {
+  const [bRows, n] = expect2d('spmm', 'b', b);
+  if (bRows !== a.cols) {
+    throw new RangeError(
+      `spmm: b must have ${a.cols} rows (the columns of a), found shape ${formatShape(b.shape)}`,
+    );
+  }
+  checkCsr(a);
+  const dtype = b.value.dtype;
+  const out = allocate(dtype, a.rows * n); // [rows, n]
+  kernels().spmm(a, b.data, n, out, false);
+  return record('spmm', new Tensor(out, [a.rows, n]), [b], (g) => {
+    const db = allocate(dtype, a.cols * n); // [cols, n]
+    kernels().spmmTransposed(a, g.data, n, db, false);
+    return [new Tensor(db, [a.cols, n])];
+  });
+}
+
+/**
+ * A malformed CSR would make the kernels read out of bounds (NaN in JS, other memory in
+ * WebAssembly), so it is checked here once per product: O(rows + nnz), far below the
+ * product's O(nnz · n).
+ */
+function checkCsr(a: CsrMatrix): void {
+  const { rows, cols, rowPtr, colIdx, values } = a;
+  const nnz = colIdx.length;
+  if (rowPtr.length !== rows + 1 || rowPtr[0] !== 0 || rowPtr[rows] !== nnz) {
+    throw new RangeError(
+      `spmm: a.rowPtr must have ${rows + 1} entries from 0 to nnz = ${nnz}, found ${rowPtr.length} entries from ${rowPtr[0]} to ${rowPtr[rowPtr.length - 1]}`,
+    );
+  }
+  if (values.length !== nnz) {
+    throw new RangeError(
+      `spmm: a.values must have ${nnz} entries (as colIdx), found ${values.length}`,
+    );
+  }
+  for (let r = 0; r < rows; r++) {
+    if (rowPtr[r + 1]! < rowPtr[r]!) {
+      throw new RangeError(
+        `spmm: a.rowPtr must not decrease, found ${rowPtr[r]} then ${rowPtr[r + 1]} at row ${r}`,
+      );
+    }
+  }
+  for (let q = 0; q < nnz; q++) {
+    const c = colIdx[q]!;
+    if (c < 0 || c >= cols) {
+      throw new RangeError(
+        `spmm: a.colIdx[${q}] is ${c}, expected an integer in [0, ${cols}) (the columns of a)`,
+      );
+    }
+  }
+}
