@@ -38,43 +38,59 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckResult {
+  const vars = inputs.map((t) => {
+    if (t.dtype !== 'float64') throw new Error('gradcheck: inputs must be float64 tensors');
+    return parameter(t.clone());
+  });
+  return gradcheckVariables(() => fn(...vars), vars, options);
+}
+
+/**
+ * Gradient check over existing leaf variables (a module's parameters and its inputs):
+ * `run` recomputes the output from the variables' current values; each coordinate is
+ * perturbed in place and restored. Variables must hold float64 values.
+ */
+export function gradcheckVariables(
+  run: () => Variable,
+  variables: readonly Variable[],
+  options: GradcheckOptions = {},
+): GradcheckResult {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const rng = new Random(options.seed ?? 1234);
-  const xs = inputs.map((t) => {
-    if (t.dtype !== 'float64') throw new Error('gradcheck: inputs must be float64 tensors');
-    return t.clone();
-  });
-
-  const vars = xs.map((x) => parameter(x));
-  const out = fn(...vars);
+  for (const v of variables) {
+    if (v.value.dtype !== 'float64')
+      throw new Error('gradcheckVariables: variables must hold float64 values');
+    v.zeroGrad();
+  }
+  const out = run();
   const projection = new Float64Array(out.value.size);
   for (let i = 0; i < projection.length; i++) projection[i] = rng.uniformIn(-1, 1);
   backward(out, new Tensor(projection, out.shape));
-
   const evaluate = (): number =>
     noGrad(() => {
-      const o = fn(...xs.map((x) => new Variable(x, false)));
+      const o = run();
       let s = 0;
       for (let i = 0; i < projection.length; i++) s += projection[i]! * o.value.data[i]!;
       return s;
     });
 
   const result: GradcheckResult = { ok: true, maxAbsError: 0, mismatches: [] };
-  xs.forEach((x, inputIndex) => {
-    const analytic = vars[inputIndex]!.grad?.data ?? new Float64Array(x.size);
-    let indices = Array.from({ length: x.size }, (_, i) => i);
+  variables.forEach((v, inputIndex) => {
+    const data = v.value.data;
+    const analytic = v.grad?.data ?? new Float64Array(data.length);
+    let indices = Array.from({ length: data.length }, (_, i) => i);
     if (options.maxPerInput !== undefined && indices.length > options.maxPerInput) {
       indices = rng.shuffle(indices).slice(0, options.maxPerInput);
     }
     for (const i of indices) {
-      const saved = x.data[i]!;
-      x.data[i] = saved + eps;
+      const saved = data[i]!;
+      data[i] = saved + eps;
       const plus = evaluate();
-      x.data[i] = saved - eps;
+      data[i] = saved - eps;
       const minus = evaluate();
-      x.data[i] = saved;
+      data[i] = saved;
       const numeric = (plus - minus) / (2 * eps);
       const a = analytic[i]!;
       const err = Math.abs(a - numeric);

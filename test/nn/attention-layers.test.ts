@@ -1,0 +1,315 @@
+/**
+ * GATConv and GATv2Conv as whole layers: finite-difference gradients of every parameter and
+ * input across options, the properties attention must have, and errors for bad input.
+ */
+import { describe, expect, it } from 'vitest';
+import { gradcheckVariables } from '../../src/autograd/gradcheck.js';
+import {
+  type Variable,
+  backward,
+  constant,
+  noGrad,
+  parameter,
+} from '../../src/autograd/variable.js';
+import type { CsrMatrix } from '../../src/kernels/kernels.js';
+import { GATConv } from '../../src/nn/gat-conv.js';
+import { GATv2Conv, type GATv2ConvOptions } from '../../src/nn/gatv2-conv.js';
+import { Random } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { expectAllClose } from '../helpers/allclose.js';
+import { randomTensor } from '../helpers/random.js';
+
+type Layer = GATConv | GATv2Conv;
+type LayerKind = 'GATConv' | 'GATv2Conv';
+const make = (kind: LayerKind, o: GATv2ConvOptions): Layer =>
+  kind === 'GATConv' ? new GATConv(o) : new GATv2Conv(o);
+
+// 6 nodes; node 5 has no incoming edge; one self-loop (2→2) and one duplicate (0→1 twice).
+const SRC = [0, 0, 1, 2, 3, 4, 2, 1, 3];
+const DST = [1, 1, 2, 2, 0, 3, 4, 0, 1];
+const edges = [SRC, DST] as const;
+const N = 6;
+
+interface Case {
+  name: string;
+  options: Partial<GATv2ConvOptions>;
+  bipartite?: boolean;
+  training?: boolean;
+}
+
+const cases: Case[] = [
+  { name: 'one head', options: { heads: 1 } },
+  { name: 'three heads, concat', options: { heads: 3 } },
+  { name: 'three heads, mean', options: { heads: 3, concat: false } },
+  { name: 'edge features, fill mean', options: { heads: 2, edgeDim: 2 } },
+  { name: 'edge features, fill add', options: { heads: 2, edgeDim: 2, fillValue: 'add' } },
+  { name: 'edge features, fill max', options: { heads: 2, edgeDim: 2, fillValue: 'max' } },
+  { name: 'edge features, fill min', options: { heads: 1, edgeDim: 3, fillValue: 'min' } },
+  { name: 'edge features, fill mul', options: { heads: 2, edgeDim: 2, fillValue: 'mul' } },
+  {
+    name: 'edge features, fill 0.5, no self-loops',
+    options: { heads: 2, edgeDim: 2, fillValue: 0.5, addSelfLoops: false },
+  },
+  {
+    name: 'bipartite, no self-loops',
+    options: { heads: 2, inChannels: [3, 4], addSelfLoops: false },
+    bipartite: true,
+  },
+  { name: 'bipartite, self-loops', options: { heads: 2, inChannels: [3, 4] }, bipartite: true },
+  { name: 'residual, mean', options: { heads: 2, residual: true, concat: false } },
+  { name: 'no bias, slope 0.1', options: { heads: 2, bias: false, negativeSlope: 0.1 } },
+  { name: 'attention dropout in training', options: { heads: 2, dropout: 0.4 }, training: true },
+];
+
+function inputsFor(
+  c: Case,
+  seed: number,
+): { x: Variable | [Variable, Variable]; leaves: Variable[] } {
+  if (c.bipartite) {
+    const xs = parameter(randomTensor([5, 3], seed));
+    const xd = parameter(randomTensor([N, 4], seed + 1));
+    return { x: [xs, xd], leaves: [xs, xd] };
+  }
+  const x = parameter(randomTensor([N, 3], seed));
+  return { x, leaves: [x] };
+}
+
+for (const kind of ['GATConv', 'GATv2Conv'] as const) {
+  describe(`${kind} gradients`, () => {
+    const all: Case[] =
+      kind === 'GATv2Conv'
+        ? [...cases, { name: 'shared weights', options: { heads: 2, shareWeights: true } }]
+        : cases;
+    for (const c of all) {
+      it(`gradcheck of every parameter and input: ${c.name}`, () => {
+        const layer = make(kind, {
+          inChannels: 3,
+          outChannels: 2,
+          seed: 3,
+          dtype: 'float64',
+          ...c.options,
+        });
+        layer.train(c.training ?? false);
+        for (const [, p] of layer.namedParameters()) {
+          // Non-zero biases so that their paths are exercised too.
+          if (p.value.data.every((v) => v === 0)) p.value.data.set(randomTensor(p.shape, 99).data);
+        }
+        const { x, leaves } = inputsFor(c, 10);
+        const edgeAttr = c.options.edgeDim
+          ? parameter(randomTensor([SRC.length, c.options.edgeDim], 20))
+          : null;
+        const run = (): Variable => layer.forward(x, edges, { edgeAttr, rng: new Random(5) });
+        const vars = [...layer.parameters(), ...leaves, ...(edgeAttr ? [edgeAttr] : [])];
+        const r = gradcheckVariables(run, vars);
+        expect(r.mismatches).toEqual([]);
+      });
+    }
+  });
+
+  describe(`${kind} properties`, () => {
+    it('attention of each target sums to 1 and has one entry per edge after self-loop handling', () => {
+      const layer = make(kind, { inChannels: 3, outChannels: 2, heads: 3, seed: 1 }).eval();
+      const { edgeIndex, alpha } = layer.forwardWithAttention(
+        randomTensor([N, 3], 1, 'float32'),
+        edges,
+      );
+      // Self-loop 2→2 removed, one loop per node added.
+      expect(edgeIndex.src.length).toBe(SRC.length - 1 + N);
+      const sums = new Float64Array(N * 3);
+      for (let e = 0; e < edgeIndex.dst.length; e++)
+        for (let h = 0; h < 3; h++) sums[edgeIndex.dst[e]! * 3 + h]! += alpha.data[e * 3 + h]!;
+      expectAllClose(
+        sums,
+        new Float64Array(N * 3).fill(1),
+        { atol: 1e-6, rtol: 0 },
+        'attention sums',
+      );
+    });
+
+    it('relabelling the nodes permutes the output the same way', () => {
+      const layer = make(kind, {
+        inChannels: 3,
+        outChannels: 2,
+        heads: 2,
+        edgeDim: 1,
+        seed: 2,
+        dtype: 'float64',
+      }).eval();
+      const x = randomTensor([N, 3], 4);
+      const edgeAttr = randomTensor([SRC.length, 1], 5);
+      const perm = [3, 0, 5, 1, 4, 2]; // old node i becomes perm[i]
+      const xp = Tensor.zeros([N, 3], 'float64');
+      for (let i = 0; i < N; i++)
+        for (let f = 0; f < 3; f++) xp.data[perm[i]! * 3 + f] = x.data[i * 3 + f]!;
+      const edgesP = [SRC.map((s) => perm[s]!), DST.map((d) => perm[d]!)] as const;
+      const out = noGrad(() => layer.forward(x, edges, { edgeAttr }));
+      const outP = noGrad(() => layer.forward(xp, edgesP, { edgeAttr }));
+      const W = out.shape[1]!;
+      const expected = new Float64Array(N * W);
+      for (let i = 0; i < N; i++)
+        for (let k = 0; k < W; k++) expected[perm[i]! * W + k] = out.data[i * W + k]!;
+      expectAllClose(outP.data, expected, { atol: 1e-12, rtol: 1e-12 }, 'permuted output');
+    });
+
+    it('a target with no incoming edge and no self-loop gets the bias plus the residual', () => {
+      const layer = make(kind, {
+        inChannels: 3,
+        outChannels: 2,
+        heads: 2,
+        addSelfLoops: false,
+        residual: true,
+        seed: 3,
+        dtype: 'float64',
+      }).eval();
+      layer.bias!.value.data.set([0.5, -1, 2, 0.25]);
+      const x = randomTensor([N, 3], 6);
+      const out = noGrad(() => layer.forward(x, edges));
+      const res = layer.res!.weight.value; // [4, 3]
+      const expected = [0, 1, 2, 3].map(
+        (k) =>
+          layer.bias!.value.data[k]! +
+          [0, 1, 2].reduce((s, f) => s + res.data[k * 3 + f]! * x.data[5 * 3 + f]!, 0),
+      );
+      expectAllClose(out.data.subarray(5 * 4, 6 * 4), expected, { atol: 1e-12, rtol: 0 }, 'node 5');
+    });
+
+    it('a target whose only incoming edge is its self-loop passes no gradient to the attention vector', () => {
+      // α = 1 for a single edge, so ∂L/∂e = 0 there (DESIGN.md §2).
+      const layer = make(kind, {
+        inChannels: 3,
+        outChannels: 2,
+        heads: 1,
+        seed: 4,
+        dtype: 'float64',
+      }).eval();
+      const out = layer.forward(randomTensor([2, 3], 7), [[], []]);
+      backward(out, randomTensor([2, 2], 8));
+      for (const [name, p] of layer.namedParameters()) {
+        if (name.startsWith('att') || name === 'lin_r.weight' || name === 'lin_r.bias') {
+          expect(
+            Array.from(p.grad?.data ?? []).every((g) => g === 0),
+            name,
+          ).toBe(true);
+        }
+      }
+    });
+
+    it('sparse (CSR) features give the same output and gradients as dense ones', () => {
+      const dense = Tensor.from(
+        [0, 1.5, 0, 0, 0, 0, 2, 0, -1, 0, 0, 3, 1, 0, 0, 0, 0.5, 0],
+        [N, 3],
+        'float64',
+      );
+      const csr: CsrMatrix = {
+        rows: N,
+        cols: 3,
+        rowPtr: Int32Array.from([0, 1, 1, 3, 4, 5, 6]),
+        colIdx: Int32Array.from([1, 0, 2, 2, 0, 1]),
+        values: Float64Array.from([1.5, 2, -1, 3, 1, 0.5]),
+      };
+      const run = (x: Tensor | CsrMatrix): [Tensor, Tensor] => {
+        const layer = make(kind, {
+          inChannels: 3,
+          outChannels: 2,
+          heads: 2,
+          seed: 9,
+          dtype: 'float64',
+        }).eval();
+        const out = layer.forward(x, edges);
+        backward(out, randomTensor(out.shape, 10));
+        return [out.value, layer.parameters()[0]!.grad!];
+      };
+      const [o1, g1] = run(dense);
+      const [o2, g2] = run(csr);
+      expectAllClose(o2.data, o1.data, { atol: 1e-12, rtol: 1e-12 }, 'out');
+      expectAllClose(g2.data, g1.data, { atol: 1e-12, rtol: 1e-12 }, 'first weight gradient');
+    });
+
+    it('the same seed gives the same parameters', () => {
+      const a = make(kind, { inChannels: 3, outChannels: 2, heads: 2, seed: 42 });
+      const b = make(kind, { inChannels: 3, outChannels: 2, heads: 2, seed: 42 });
+      const c2 = make(kind, { inChannels: 3, outChannels: 2, heads: 2, seed: 43 });
+      expect(a.parameters().map((p) => p.value.toArray())).toEqual(
+        b.parameters().map((p) => p.value.toArray()),
+      );
+      expect(a.parameters()[0]!.value.toArray()).not.toEqual(c2.parameters()[0]!.value.toArray());
+    });
+  });
+
+  describe(`${kind} rejects bad input with a clear error`, () => {
+    const layer = make(kind, { inChannels: 3, outChannels: 2, heads: 2, edgeDim: 2 });
+    const x = randomTensor([N, 3], 1, 'float32');
+    const ea = constant(randomTensor([SRC.length, 2], 2, 'float32'));
+    it('edge index out of range', () => {
+      expect(() =>
+        layer.forward(
+          x,
+          [
+            [0, 6],
+            [1, 2],
+          ],
+          { edgeAttr: randomTensor([2, 2], 1, 'float32') },
+        ),
+      ).toThrow(
+        /edgeIndex: edge 1 has source 6 \(an index out of range\); expected an integer in \[0, 6\)/,
+      );
+    });
+    it('negative edge index', () => {
+      expect(() =>
+        layer.forward(
+          x,
+          [
+            [0, 1],
+            [-1, 2],
+          ],
+          { edgeAttr: randomTensor([2, 2], 1, 'float32') },
+        ),
+      ).toThrow(/edge 0 has target -1 \(a negative index\)/);
+    });
+    it('non-integer edge index', () => {
+      expect(() =>
+        layer.forward(
+          x,
+          [
+            [0, 1.5],
+            [1, 2],
+          ],
+          { edgeAttr: randomTensor([2, 2], 1, 'float32') },
+        ),
+      ).toThrow(/edge 1 has source 1.5 \(a non-integer\)/);
+    });
+    it('rows of different length', () => {
+      expect(() => layer.forward(x, [[0, 1], [1]], { edgeAttr: ea })).toThrow(
+        /2 sources but 1 targets/,
+      );
+    });
+    it('feature width not matching in-channels', () => {
+      expect(() =>
+        layer.forward(randomTensor([N, 4], 1, 'float32'), edges, { edgeAttr: ea }),
+      ).toThrow(/x has shape \[6, 4\], expected \[num_nodes, 3\]/);
+    });
+    it('edge features with the wrong row count', () => {
+      expect(() =>
+        layer.forward(x, edges, { edgeAttr: randomTensor([4, 2], 1, 'float32') }),
+      ).toThrow(/edgeAttr has shape \[4, 2\], expected \[9, 2\]/);
+    });
+    it('missing edge features when the layer has edgeDim', () => {
+      expect(() => layer.forward(x, edges)).toThrow(/edgeAttr is required/);
+    });
+    it('NaN in features', () => {
+      const bad = x.clone();
+      bad.data[7] = NaN;
+      expect(() => layer.forward(bad, edges, { edgeAttr: ea })).toThrow(
+        /x has NaN at row 2, column 1/,
+      );
+    });
+    it('bad options', () => {
+      expect(() => make(kind, { inChannels: 3, outChannels: 0 })).toThrow(
+        /outChannels must be a positive integer, found 0/,
+      );
+      expect(() => make(kind, { inChannels: 3, outChannels: 2, dropout: 1 })).toThrow(
+        /dropout must be in \[0, 1\), found 1/,
+      );
+    });
+  });
+}
