@@ -1,0 +1,149 @@
+/**
+ * A stack of graph attention layers for node classification, like PyG's `nn.models.GAT`
+ * with a switch for GATv2. The recipe of both papers for Cora:
+ *
+ *   dropout(p) → conv1(F → hidden, heads, attention dropout) → ELU
+ *   → dropout(p) → conv2(hidden·heads → classes, outHeads, concat = false)
+ *
+ * More layers repeat the middle block. Parameters are named conv1.*, conv2.*, ... with
+ * each layer's PyG names (conv1.lin_l.weight, conv2.att, ...), as the PyG models that
+ * graphattn's fixtures hold.
+ */
+import { elu } from '../../autograd/ops/activations.js';
+import { dropout } from '../../autograd/ops/dropout.js';
+import type { Variable } from '../../autograd/variable.js';
+import type { EdgeIndexInput } from '../../graph/edge-index.js';
+import { Random } from '../../tensor/random.js';
+import type { DType, Tensor } from '../../tensor/tensor.js';
+import type { EdgeIndex } from '../../graph/edge-index.js';
+import { dropoutCsr } from '../functional/dropout-csr.js';
+import { GATConv } from '../gat-conv.js';
+import { GATv2Conv } from '../gatv2-conv.js';
+import { type NodeFeaturesInput, checkNodeInput, isSparseInput } from '../layer-input.js';
+import { Module } from '../module.js';
+
+export type GATVariant = 'gat' | 'gatv2';
+
+export interface GATModelConfig {
+  /** 'gat' (Veličković et al.) or 'gatv2' (Brody et al.). */
+  variant: GATVariant;
+  inChannels: number;
+  /** Channels per head in hidden layers. */
+  hiddenChannels: number;
+  /** Number of classes. */
+  outChannels: number;
+  /** Attention layers in the stack (≥ 1). */
+  numLayers?: number;
+  /** Heads of the hidden layers. */
+  heads?: number;
+  /** Heads of the output layer (averaged). */
+  outHeads?: number;
+  /** Feature dropout before every layer. */
+  dropout?: number;
+  /** Dropout on the attention coefficients of every layer. */
+  attentionDropout?: number;
+  negativeSlope?: number;
+  /** GATv2 only. */
+  shareWeights?: boolean;
+  residual?: boolean;
+  seed?: number;
+  dtype?: DType;
+}
+
+export type ResolvedGATModelConfig = Required<GATModelConfig>;
+
+export function resolveModelConfig(c: GATModelConfig): ResolvedGATModelConfig {
+  const r: ResolvedGATModelConfig = {
+    variant: c.variant,
+    inChannels: c.inChannels,
+    hiddenChannels: c.hiddenChannels,
+    outChannels: c.outChannels,
+    numLayers: c.numLayers ?? 2,
+    heads: c.heads ?? 8,
+    outHeads: c.outHeads ?? 1,
+    dropout: c.dropout ?? 0.6,
+    attentionDropout: c.attentionDropout ?? c.dropout ?? 0.6,
+    negativeSlope: c.negativeSlope ?? 0.2,
+    shareWeights: c.shareWeights ?? false,
+    residual: c.residual ?? false,
+    seed: c.seed ?? 0,
+    dtype: c.dtype ?? 'float32',
+  };
+  if (r.variant !== 'gat' && r.variant !== 'gatv2') {
+    throw new RangeError(
+      `GATModel: variant must be 'gat' or 'gatv2', found '${String(r.variant)}'`,
+    );
+  }
+  if (!Number.isInteger(r.numLayers) || r.numLayers < 1) {
+    throw new RangeError(`GATModel: numLayers must be a positive integer, found ${r.numLayers}`);
+  }
+  if (!(r.dropout >= 0 && r.dropout < 1))
+    throw new RangeError(`GATModel: dropout must be in [0, 1), found ${r.dropout}`);
+  return r;
+}
+
+/** The attention weights of every layer for one forward pass. */
+export interface LayerAttention {
+  readonly edgeIndex: EdgeIndex;
+  readonly alpha: Tensor; // [E', H]
+}
+
+export class GATModel extends Module {
+  readonly config: ResolvedGATModelConfig;
+  readonly convs: readonly (GATConv | GATv2Conv)[];
+  private readonly rng: Random;
+
+  constructor(config: GATModelConfig) {
+    super();
+    const c = resolveModelConfig(config);
+    this.config = c;
+    this.rng = new Random(c.seed);
+    const convs: (GATConv | GATv2Conv)[] = [];
+    for (let l = 0; l < c.numLayers; l++) {
+      const last = l === c.numLayers - 1;
+      const options = {
+        inChannels: l === 0 ? c.inChannels : c.hiddenChannels * c.heads,
+        outChannels: last ? c.outChannels : c.hiddenChannels,
+        heads: last ? c.outHeads : c.heads,
+        concat: !last,
+        dropout: c.attentionDropout,
+        negativeSlope: c.negativeSlope,
+        residual: c.residual,
+        seed: this.rng.nextUint32(),
+        dtype: c.dtype,
+      };
+      const conv =
+        c.variant === 'gatv2'
+          ? new GATv2Conv({ ...options, shareWeights: c.shareWeights })
+          : new GATConv(options);
+      convs.push(this.registerModule(`conv${l + 1}`, conv));
+    }
+    this.convs = convs;
+  }
+
+  /** Logits [N, classes]. */
+  forward(x: NodeFeaturesInput, edgeIndex: EdgeIndexInput, rng?: Random): Variable {
+    return this.forwardWithAttention(x, edgeIndex, rng).out;
+  }
+
+  forwardWithAttention(
+    x: NodeFeaturesInput,
+    edgeIndex: EdgeIndexInput,
+    rng: Random = this.rng,
+  ): { out: Variable; attention: LayerAttention[] } {
+    const c = this.config;
+    const attention: LayerAttention[] = [];
+    let h = checkNodeInput('GATModel', 'x', x, c.inChannels);
+    let out: Variable | null = null;
+    for (let l = 0; l < this.convs.length; l++) {
+      h = isSparseInput(h)
+        ? dropoutCsr(h, c.dropout, rng, this.training)
+        : dropout(h, c.dropout, rng, this.training);
+      const r = this.convs[l]!.forwardWithAttention(h, edgeIndex, { rng });
+      attention.push({ edgeIndex: r.edgeIndex, alpha: r.alpha });
+      out = l === this.convs.length - 1 ? r.out : elu(r.out);
+      h = out;
+    }
+    return { out: out!, attention };
+  }
+}
