@@ -1,0 +1,118 @@
+/**
+ * A bump allocator over the WebAssembly memory: each kernel call resets it, reserves its
+ * buffers (growing the memory when needed), then copies inputs in and outputs out.
+ *
+ * `memory.grow` detaches every view of the old buffer, so views are re-created after a grow
+ * and callers must fetch `f32` / `i32` only after their last `alloc`.
+ */
+
+const PAGE_BYTES = 65536;
+const ALIGN = 16;
+
+export class WasmArena {
+  private readonly memory: WebAssembly.Memory;
+  private readonly base: number;
+  private readonly maxBytes: number;
+  private top: number;
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+
+  constructor(memory: WebAssembly.Memory, heapBase: number, maxBytes: number) {
+    this.memory = memory;
+    this.base = alignUp(heapBase);
+    this.maxBytes = maxBytes;
+    this.top = this.base;
+    this.f32View = new Float32Array(memory.buffer);
+    this.i32View = new Int32Array(memory.buffer);
+  }
+
+  /** Bytes a call may still reserve after a reset. */
+  get capacity(): number {
+    return this.maxBytes - this.base;
+  }
+
+  /** Releases every buffer of the previous call. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Reserves `bytes` (16-byte aligned) and returns its byte offset. */
+  alloc(bytes: number): number {
+    const offset = this.top;
+    const end = offset + alignUp(bytes);
+    if (end > this.maxBytes) {
+      throw new RangeError(
+        `graphattn wasm: needs ${end} bytes of WebAssembly memory, the cap is ${this.maxBytes}`,
+      );
+    }
+    if (end > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE_BYTES));
+    }
+    this.top = end;
+    return offset;
+  }
+
+  /** Float32 view of the whole memory (valid until the next `alloc`). */
+  get f32(): Float32Array {
+    this.refresh();
+    return this.f32View;
+  }
+
+  /** Int32 view of the whole memory (valid until the next `alloc`). */
+  get i32(): Int32Array {
+    this.refresh();
+    return this.i32View;
+  }
+
+  private refresh(): void {
+    if (this.f32View.buffer !== this.memory.buffer) {
+      this.f32View = new Float32Array(this.memory.buffer);
+      this.i32View = new Int32Array(this.memory.buffer);
+    }
+  }
+}
+
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / ALIGN) * ALIGN;
+}
+
+/**
+ * Splits items 0..count into consecutive ranges whose buffers fit in `budget` bytes: an item
+ * costs `itemBytes`, plus `entryBytes` per CSR entry (ptr[i] .. ptr[i+1]). A range always
+ * holds at least one item. Returns the boundaries [0, b1, ..., count].
+ */
+export function planRanges(
+  count: number,
+  ptr: Int32Array,
+  itemBytes: number,
+  entryBytes: number,
+  budget: number,
+): number[] {
+  const bounds = [0];
+  let start = 0;
+  while (start < count) {
+    let end = start + 1;
+    while (
+      end < count &&
+      (end + 1 - start) * itemBytes + (ptr[end + 1]! - ptr[start]!) * entryBytes <= budget
+    ) {
+      end++;
+    }
+    bounds.push(end);
+    start = end;
+  }
+  return bounds;
+}
+
+/** The largest item count and entry count over the ranges of `planRanges`. */
+export function largestRange(bounds: readonly number[], ptr: Int32Array): [number, number] {
+  let items = 0;
+  let entries = 0;
+  for (let r = 0; r + 1 < bounds.length; r++) {
+    const s = bounds[r]!;
+    const e = bounds[r + 1]!;
+    items = Math.max(items, e - s);
+    entries = Math.max(entries, ptr[e]! - ptr[s]!);
+  }
+  return [items, entries];
+}

@@ -1,0 +1,406 @@
+// Fused GATv2 and GAT attention, float32, SIMD over the channels of each head (vectors of
+// four channels, then a scalar tail, so any C works). Same semantics as the reference
+// kernels (DESIGN.md §1–3): segment softmax with the max subtracted and 1e-16 added to the
+// sum, dropout applied to the normalised α, no [E, H, C] buffer.
+//
+// Indices are chunk-local: targets 0..numDst of this call, edge slots ptr[i] − ptr[0]; the
+// source-side arrays (xl, x and their gradients, scoreSrc) are whole. A pointer of 0 is null.
+//
+// Sources are scattered in memory, so the kernels are bound by memory latency on large
+// graphs; copying a target's source rows into a contiguous buffer first lets the loads
+// overlap (DESIGN.md §6) and serves both passes over the segment from L1.
+import { axpy, copyRow, dot, hsum, leakyRelu, leakyReluSlope, madd } from './simd';
+
+const SOFTMAX_EPS: f32 = 1e-16;
+
+// @ts-ignore: decorator
+@inline
+function f32At(base: usize, index: i32): f32 {
+  return load<f32>(base + (<usize>index << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function setF32(base: usize, index: i32, value: f32): void {
+  store<f32>(base + (<usize>index << 2), value);
+}
+
+// @ts-ignore: decorator
+@inline
+function i32At(base: usize, index: i32): i32 {
+  return load<i32>(base + (<usize>index << 2));
+}
+
+/** Bytes of the per-head scratch before the gather buffer. */
+// @ts-ignore: decorator
+@inline
+function headScratchBytes(heads: i32): usize {
+  return ((<usize>heads * 8 + 15) >> 4) << 4;
+}
+
+/** <att, LeakyReLU(xl + xr (+ edge))> over one head's C channels. */
+// @ts-ignore: decorator
+@inline
+function gatv2Score(
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  channels: i32,
+  slope: f32,
+): f32 {
+  const slopeV = f32x4.splat(slope);
+  let acc = f32x4.splat(0);
+  let c = 0;
+  if (edge == 0) {
+    for (; c + 4 <= channels; c += 4) {
+      const o = <usize>c << 2;
+      const z = f32x4.add(v128.load(xl + o), v128.load(xr + o));
+      acc = madd(v128.load(att + o), leakyRelu(z, slopeV), acc);
+    }
+  } else {
+    for (; c + 4 <= channels; c += 4) {
+      const o = <usize>c << 2;
+      const z = f32x4.add(f32x4.add(v128.load(xl + o), v128.load(xr + o)), v128.load(edge + o));
+      acc = madd(v128.load(att + o), leakyRelu(z, slopeV), acc);
+    }
+  }
+  let s = hsum(acc);
+  for (; c < channels; c++) {
+    let z = f32At(xl, c) + f32At(xr, c);
+    if (edge != 0) z += f32At(edge, c);
+    s += f32At(att, c) * (z > 0 ? z : slope * z);
+  }
+  return s;
+}
+
+/**
+ * Scores in alpha[p·H + h] → softmax in place; `hmax` and `hsumInv` hold H floats each and
+ * end as the per-head max and 1 / (Σ + 1e-16).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxSegment(
+  alpha: usize,
+  begin: i32,
+  end: i32,
+  heads: i32,
+  hmax: usize,
+  hsumInv: usize,
+): void {
+  for (let h = 0; h < heads; h++) setF32(hsumInv, h, 0);
+  for (let p = begin; p < end; p++) {
+    const row = p * heads;
+    for (let h = 0; h < heads; h++) {
+      const w = Mathf.exp(f32At(alpha, row + h) - f32At(hmax, h));
+      setF32(alpha, row + h, w);
+      setF32(hsumInv, h, f32At(hsumInv, h) + w);
+    }
+  }
+  for (let h = 0; h < heads; h++) setF32(hsumInv, h, 1 / (f32At(hsumInv, h) + SOFTMAX_EPS));
+}
+
+/**
+ * Copies the source rows of edges begin..end into `gather` when they fit (returns true);
+ * then row k of the segment is at gather + k·rowBytes, else at xl + src[p]·rowBytes.
+ */
+// @ts-ignore: decorator
+@inline
+function gatherRows(
+  src: usize,
+  begin: i32,
+  end: i32,
+  xl: usize,
+  rowBytes: usize,
+  width: i32,
+  gather: usize,
+  capacity: i32,
+): bool {
+  if (end - begin > capacity) return false;
+  let g = gather;
+  for (let p = begin; p < end; p++) {
+    copyRow(g, xl + <usize>i32At(src, p) * rowBytes, width);
+    g += rowBytes;
+  }
+  return true;
+}
+
+export function gatv2Forward(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  slope: f32,
+  dropScale: usize,
+  out: usize,
+  alpha: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+): void {
+  const width = heads * channels;
+  const rowBytes = <usize>width << 2;
+  const hmax = scratch;
+  const hsumInv = scratch + (<usize>heads << 2);
+  const gather = scratch + headScratchBytes(heads);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    const outRow = out + <usize>i * rowBytes;
+    memory.fill(outRow, 0, rowBytes);
+    if (begin == end) continue;
+    const xrRow = xr + <usize>i * rowBytes;
+    const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+
+    for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
+    for (let p = begin; p < end; p++) {
+      const row = gathered
+        ? gather + <usize>(p - begin) * rowBytes
+        : xl + <usize>i32At(src, p) * rowBytes;
+      const edgeRow = edge == 0 ? 0 : edge + <usize>p * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const hc = (<usize>(h * channels)) << 2;
+        const e = gatv2Score(
+          row + hc,
+          xrRow + hc,
+          edge == 0 ? 0 : edgeRow + hc,
+          att + hc,
+          channels,
+          slope,
+        );
+        setF32(alpha, p * heads + h, e);
+        if (e > f32At(hmax, h)) setF32(hmax, h, e);
+      }
+    }
+    softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
+    for (let p = begin; p < end; p++) {
+      const row = gathered
+        ? gather + <usize>(p - begin) * rowBytes
+        : xl + <usize>i32At(src, p) * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const a = f32At(alpha, p * heads + h) * f32At(hsumInv, h);
+        setF32(alpha, p * heads + h, a);
+        const w = dropScale == 0 ? a : a * f32At(dropScale, p * heads + h);
+        if (w == 0) continue;
+        const hc = (<usize>(h * channels)) << 2;
+        axpy(outRow + hc, row + hc, w, channels);
+      }
+    }
+  }
+}
+
+export function gatv2Backward(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  slope: f32,
+  dropScale: usize,
+  alpha: usize,
+  gradOut: usize,
+  gradXl: usize,
+  gradXr: usize,
+  gradEdge: usize,
+  gradAtt: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+): void {
+  const width = heads * channels;
+  const rowBytes = <usize>width << 2;
+  const dotH = scratch;
+  const gather = scratch + headScratchBytes(heads);
+  const base = i32At(ptr, 0);
+  const slopeV = f32x4.splat(slope);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    if (begin == end) continue;
+    const gRow = gradOut + <usize>i * rowBytes;
+    const xrRow = xr + <usize>i * rowBytes;
+    const gxrRow = gradXr + <usize>i * rowBytes;
+    const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+
+    // Σ_k α_ik ∂L/∂α_ik per head, with ∂L/∂α_ik = scale · <g_i, x^l_k>.
+    for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
+    for (let p = begin; p < end; p++) {
+      const row = gathered
+        ? gather + <usize>(p - begin) * rowBytes
+        : xl + <usize>i32At(src, p) * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const hc = (<usize>(h * channels)) << 2;
+        const gA = dot(gRow + hc, row + hc, channels);
+        const scale = dropScale == 0 ? <f32>1 : f32At(dropScale, p * heads + h);
+        setF32(dotH, h, f32At(dotH, h) + f32At(alpha, p * heads + h) * scale * gA);
+      }
+    }
+    for (let p = begin; p < end; p++) {
+      const row = gathered
+        ? gather + <usize>(p - begin) * rowBytes
+        : xl + <usize>i32At(src, p) * rowBytes;
+      const gxlRow = gradXl + <usize>i32At(src, p) * rowBytes;
+      const edgeRow = edge == 0 ? 0 : edge + <usize>p * rowBytes;
+      const gEdgeRow = gradEdge == 0 ? 0 : gradEdge + <usize>p * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const hc = (<usize>(h * channels)) << 2;
+        const a = f32At(alpha, p * heads + h);
+        const scale = dropScale == 0 ? <f32>1 : f32At(dropScale, p * heads + h);
+        const gA = dot(gRow + hc, row + hc, channels);
+        const gE = a * (scale * gA - f32At(dotH, h));
+        const value = a * scale;
+        const gEv = f32x4.splat(gE);
+        const valueV = f32x4.splat(value);
+        let c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          const o = hc + (<usize>c << 2);
+          let z = f32x4.add(v128.load(row + o), v128.load(xrRow + o));
+          if (edgeRow != 0) z = f32x4.add(z, v128.load(edgeRow + o));
+          v128.store(gradAtt + o, madd(gEv, leakyRelu(z, slopeV), v128.load(gradAtt + o)));
+          const gZ = f32x4.mul(gEv, f32x4.mul(v128.load(att + o), leakyReluSlope(z, slopeV)));
+          v128.store(
+            gxlRow + o,
+            f32x4.add(v128.load(gxlRow + o), madd(valueV, v128.load(gRow + o), gZ)),
+          );
+          v128.store(gxrRow + o, f32x4.add(v128.load(gxrRow + o), gZ));
+          if (gEdgeRow != 0) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
+        }
+        for (; c < channels; c++) {
+          const o = hc + (<usize>c << 2);
+          let z = load<f32>(row + o) + load<f32>(xrRow + o);
+          if (edgeRow != 0) z += load<f32>(edgeRow + o);
+          const positive = z > 0;
+          store<f32>(gradAtt + o, load<f32>(gradAtt + o) + gE * (positive ? z : slope * z));
+          const gZ = gE * load<f32>(att + o) * (positive ? <f32>1 : slope);
+          store<f32>(gxlRow + o, load<f32>(gxlRow + o) + (gZ + value * load<f32>(gRow + o)));
+          store<f32>(gxrRow + o, load<f32>(gxrRow + o) + gZ);
+          if (gEdgeRow != 0) store<f32>(gEdgeRow + o, load<f32>(gEdgeRow + o) + gZ);
+        }
+      }
+    }
+  }
+}
+
+export function gatForward(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slope: f32,
+  dropScale: usize,
+  out: usize,
+  alpha: usize,
+  scratch: usize,
+): void {
+  const width = heads * channels;
+  const rowBytes = <usize>width << 2;
+  const hmax = scratch;
+  const hsumInv = scratch + (<usize>heads << 2);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    const outRow = out + <usize>i * rowBytes;
+    memory.fill(outRow, 0, rowBytes);
+    if (begin == end) continue;
+    for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
+    for (let p = begin; p < end; p++) {
+      const j = i32At(src, p);
+      for (let h = 0; h < heads; h++) {
+        let v = f32At(scoreSrc, j * heads + h) + f32At(scoreDst, i * heads + h);
+        if (scoreEdge != 0) v += f32At(scoreEdge, p * heads + h);
+        const e = v > 0 ? v : slope * v;
+        setF32(alpha, p * heads + h, e);
+        if (e > f32At(hmax, h)) setF32(hmax, h, e);
+      }
+    }
+    softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
+    for (let p = begin; p < end; p++) {
+      const row = x + <usize>i32At(src, p) * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const a = f32At(alpha, p * heads + h) * f32At(hsumInv, h);
+        setF32(alpha, p * heads + h, a);
+        const w = dropScale == 0 ? a : a * f32At(dropScale, p * heads + h);
+        if (w == 0) continue;
+        const hc = (<usize>(h * channels)) << 2;
+        axpy(outRow + hc, row + hc, w, channels);
+      }
+    }
+  }
+}
+
+export function gatBackward(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slope: f32,
+  dropScale: usize,
+  alpha: usize,
+  gradOut: usize,
+  gradX: usize,
+  gradScoreSrc: usize,
+  gradScoreDst: usize,
+  gradScoreEdge: usize,
+  scratch: usize,
+): void {
+  const width = heads * channels;
+  const rowBytes = <usize>width << 2;
+  const dotH = scratch;
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    if (begin == end) continue;
+    const gRow = gradOut + <usize>i * rowBytes;
+    for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
+    for (let p = begin; p < end; p++) {
+      const row = x + <usize>i32At(src, p) * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const hc = (<usize>(h * channels)) << 2;
+        const gA = dot(gRow + hc, row + hc, channels);
+        const scale = dropScale == 0 ? <f32>1 : f32At(dropScale, p * heads + h);
+        setF32(dotH, h, f32At(dotH, h) + f32At(alpha, p * heads + h) * scale * gA);
+      }
+    }
+    for (let p = begin; p < end; p++) {
+      const j = i32At(src, p);
+      const row = x + <usize>j * rowBytes;
+      const gxRow = gradX + <usize>j * rowBytes;
+      for (let h = 0; h < heads; h++) {
+        const hc = (<usize>(h * channels)) << 2;
+        const a = f32At(alpha, p * heads + h);
+        const scale = dropScale == 0 ? <f32>1 : f32At(dropScale, p * heads + h);
+        const gA = dot(gRow + hc, row + hc, channels);
+        let v = f32At(scoreSrc, j * heads + h) + f32At(scoreDst, i * heads + h);
+        if (scoreEdge != 0) v += f32At(scoreEdge, p * heads + h);
+        const gV = a * (scale * gA - f32At(dotH, h)) * (v > 0 ? <f32>1 : slope);
+        setF32(gradScoreSrc, j * heads + h, f32At(gradScoreSrc, j * heads + h) + gV);
+        setF32(gradScoreDst, i * heads + h, f32At(gradScoreDst, i * heads + h) + gV);
+        if (gradScoreEdge != 0) {
+          setF32(gradScoreEdge, p * heads + h, f32At(gradScoreEdge, p * heads + h) + gV);
+        }
+        const value = a * scale;
+        if (value != 0) axpy(gxRow + hc, gRow + hc, value, channels);
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+// Entry point of the WebAssembly kernels (AssemblyScript). All pointers are byte offsets
+// into the module's one memory; the host copies inputs in, calls, and copies outputs out.
+export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
+export { spmm, spmmTransposed } from './spmm';
+
+/** First free byte after the static data: the host's scratch arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+export { gatBackward, gatForward, gatv2Backward, gatv2Forward } from './attention';

@@ -1,0 +1,184 @@
+/**
+ * GEMM and CSR × dense products on the WebAssembly kernels: float32 only (float64 goes to
+ * the reference), inputs copied into the arena, outputs copied back. Rows are processed in
+ * chunks so that only the operand every row needs (B, or the transposed product's output)
+ * has to fit in WebAssembly memory at once.
+ */
+import type { FloatArray } from '../../tensor/tensor.js';
+import type { CsrMatrix, GemmArgs } from '../kernels.js';
+import { gemmReference } from '../reference/gemm.js';
+import { spmmReference, spmmTransposedReference } from '../reference/spmm.js';
+import { largestRange, planRanges, type WasmArena } from './arena.js';
+import type { WasmExports } from './loader.js';
+
+/** Chunked buffers (rows of A and out, CSR slices) are sized to at most this many bytes. */
+export const CHUNK_BYTES = 64 * 1024 * 1024;
+
+export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs) => void {
+  const packABytes = wasm.gemmPackABytes();
+  const packBBytes = wasm.gemmPackBBytes();
+  return (args) => {
+    const { transA, transB, m, n, k, a, b, out, accumulate } = args;
+    if (!(a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array)) {
+      gemmReference(args);
+      return;
+    }
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      if (!accumulate) out.fill(0, 0, m * n);
+      return;
+    }
+    // B stays resident; rows of op(A) and of out stream through in chunks.
+    const fixedBytes = k * n * 4 + packABytes + packBBytes + 64;
+    const rowBytes = (k + n) * 4;
+    if (fixedBytes + rowBytes > arena.capacity) {
+      // Too large for one 32-bit memory even one row at a time: the reference handles it.
+      gemmReference(args);
+      return;
+    }
+    const rowsPerChunk = Math.max(
+      1,
+      Math.min(m, Math.floor(Math.min(CHUNK_BYTES, arena.capacity - fixedBytes) / rowBytes)),
+    );
+    arena.reset();
+    const bOff = arena.alloc(k * n * 4);
+    const packA = arena.alloc(packABytes);
+    const packB = arena.alloc(packBBytes);
+    const aOff = arena.alloc(rowsPerChunk * k * 4);
+    const cOff = arena.alloc(rowsPerChunk * n * 4);
+    const heap = arena.f32;
+    heap.set(b.subarray(0, k * n), bOff >> 2);
+    for (let i0 = 0; i0 < m; i0 += rowsPerChunk) {
+      const mb = Math.min(rowsPerChunk, m - i0);
+      let lda = k;
+      if (!transA) {
+        heap.set(a.subarray(i0 * k, (i0 + mb) * k), aOff >> 2);
+      } else if (mb === m) {
+        heap.set(a.subarray(0, k * m), aOff >> 2);
+        lda = m;
+      } else {
+        // A is stored [k, m]: gather columns i0 .. i0+mb into a compact [k, mb] block.
+        for (let p = 0; p < k; p++) {
+          heap.set(a.subarray(p * m + i0, p * m + i0 + mb), (aOff >> 2) + p * mb);
+        }
+        lda = mb;
+      }
+      if (accumulate) heap.set(out.subarray(i0 * n, (i0 + mb) * n), cOff >> 2);
+      wasm.gemm(
+        transA,
+        transB,
+        mb,
+        n,
+        k,
+        aOff,
+        lda,
+        bOff,
+        transB ? k : n,
+        cOff,
+        accumulate,
+        packA,
+        packB,
+      );
+      out.set(heap.subarray(cOff >> 2, (cOff >> 2) + mb * n), i0 * n);
+    }
+  };
+}
+
+type Spmm = (a: CsrMatrix, b: FloatArray, n: number, out: FloatArray, accumulate: boolean) => void;
+
+export function createSpmm(wasm: WasmExports, arena: WasmArena): Spmm {
+  return (a, b, n, out, accumulate) => {
+    const { rows, cols, rowPtr, colIdx, values } = a;
+    if (!(
+      values instanceof Float32Array &&
+      b instanceof Float32Array &&
+      out instanceof Float32Array
+    )) {
+      spmmReference(a, b, n, out, accumulate);
+      return;
+    }
+    if (rows === 0 || n === 0) return;
+    // B [cols, n] stays resident; row ranges of A (and of out) stream through.
+    const fixedBytes = cols * n * 4 + 64;
+    const budget = Math.min(CHUNK_BYTES, arena.capacity - fixedBytes);
+    if (budget < 8 + n * 4 + maxRowEntries(rowPtr, rows) * 8) {
+      spmmReference(a, b, n, out, accumulate);
+      return;
+    }
+    const bounds = planRanges(rows, rowPtr, 4 + n * 4, 8, budget);
+    const [maxRows, maxEntries] = largestRange(bounds, rowPtr);
+    arena.reset();
+    const bOff = arena.alloc(cols * n * 4);
+    const ptrOff = arena.alloc((maxRows + 1) * 4);
+    const idxOff = arena.alloc(maxEntries * 4);
+    const valOff = arena.alloc(maxEntries * 4);
+    const outOff = arena.alloc(maxRows * n * 4);
+    const heap = arena.f32;
+    const heapI32 = arena.i32;
+    heap.set(b.subarray(0, cols * n), bOff >> 2);
+    for (let r = 0; r + 1 < bounds.length; r++) {
+      const r0 = bounds[r]!;
+      const r1 = bounds[r + 1]!;
+      const q0 = rowPtr[r0]!;
+      const q1 = rowPtr[r1]!;
+      heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
+      heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
+      heap.set(values.subarray(q0, q1), valOff >> 2);
+      if (accumulate) heap.set(out.subarray(r0 * n, r1 * n), outOff >> 2);
+      wasm.spmm(r1 - r0, n, ptrOff, idxOff, valOff, bOff, outOff, accumulate);
+      out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * n), r0 * n);
+    }
+  };
+}
+
+export function createSpmmTransposed(wasm: WasmExports, arena: WasmArena): Spmm {
+  return (a, b, n, out, accumulate) => {
+    const { rows, cols, rowPtr, colIdx, values } = a;
+    if (!(
+      values instanceof Float32Array &&
+      b instanceof Float32Array &&
+      out instanceof Float32Array
+    )) {
+      spmmTransposedReference(a, b, n, out, accumulate);
+      return;
+    }
+    if (cols === 0 || n === 0) return;
+    // out [cols, n] stays resident (rows of A scatter into it); rows of A and B stream through.
+    const fixedBytes = cols * n * 4 + 64;
+    const budget = Math.min(CHUNK_BYTES, arena.capacity - fixedBytes);
+    if (budget < 8 + n * 4 + maxRowEntries(rowPtr, rows) * 8) {
+      spmmTransposedReference(a, b, n, out, accumulate);
+      return;
+    }
+    const bounds = planRanges(rows, rowPtr, 4 + n * 4, 8, budget);
+    const [maxRows, maxEntries] = largestRange(bounds, rowPtr);
+    arena.reset();
+    const outOff = arena.alloc(cols * n * 4);
+    const ptrOff = arena.alloc((maxRows + 1) * 4);
+    const idxOff = arena.alloc(maxEntries * 4);
+    const valOff = arena.alloc(maxEntries * 4);
+    const bOff = arena.alloc(maxRows * n * 4);
+    const heap = arena.f32;
+    const heapI32 = arena.i32;
+    if (accumulate) heap.set(out.subarray(0, cols * n), outOff >> 2);
+    else heap.fill(0, outOff >> 2, (outOff >> 2) + cols * n);
+    for (let r = 0; r + 1 < bounds.length; r++) {
+      const r0 = bounds[r]!;
+      const r1 = bounds[r + 1]!;
+      const q0 = rowPtr[r0]!;
+      const q1 = rowPtr[r1]!;
+      heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
+      heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
+      heap.set(values.subarray(q0, q1), valOff >> 2);
+      heap.set(b.subarray(r0 * n, r1 * n), bOff >> 2);
+      wasm.spmmTransposed(r1 - r0, n, ptrOff, idxOff, valOff, bOff, outOff);
+    }
+    out.set(heap.subarray(outOff >> 2, (outOff >> 2) + cols * n));
+  };
+}
+
+function maxRowEntries(rowPtr: Int32Array, rows: number): number {
+  let most = 0;
+  for (let r = 0; r < rows; r++) most = Math.max(most, rowPtr[r + 1]! - rowPtr[r]!);
+  return most;
+}

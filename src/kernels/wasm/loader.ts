@@ -1,0 +1,167 @@
+/**
+ * Instantiates the kernel module: the relaxed-SIMD build (fused multiply-add) where the
+ * engine validates it, the plain SIMD build otherwise. Browser-safe: the bytes come from a
+ * generated module (build-wasm.ts), decoded with `atob`.
+ */
+import { relaxedSimdWasmBase64, simdWasmBase64 } from './build/kernels-wasm.js';
+
+/** Pages of 64 KiB; must match build-wasm.ts (2 GiB). */
+export const MAXIMUM_PAGES = 32768;
+
+type I32 = number; // an i32 (or a byte offset / pointer) passed to WebAssembly
+type F32 = number;
+
+/** The functions of assembly/index.ts, with their WebAssembly signatures. */
+export interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  readonly variant: 'simd' | 'relaxed-simd';
+  heapBase(): I32;
+  gemmPackABytes(): I32;
+  gemmPackBBytes(): I32;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: I32,
+    n: I32,
+    k: I32,
+    a: I32,
+    lda: I32,
+    b: I32,
+    ldb: I32,
+    c: I32,
+    accumulate: boolean,
+    packA: I32,
+    packB: I32,
+  ): void;
+  spmm(
+    rows: I32,
+    n: I32,
+    rowPtr: I32,
+    colIdx: I32,
+    values: I32,
+    b: I32,
+    out: I32,
+    accumulate: boolean,
+  ): void;
+  spmmTransposed(rows: I32, n: I32, rowPtr: I32, colIdx: I32, values: I32, b: I32, out: I32): void;
+  gatv2Forward(
+    numDst: I32,
+    heads: I32,
+    channels: I32,
+    ptr: I32,
+    src: I32,
+    xl: I32,
+    xr: I32,
+    edge: I32,
+    att: I32,
+    slope: F32,
+    dropScale: I32,
+    out: I32,
+    alpha: I32,
+    scratch: I32,
+    gatherRows: I32,
+  ): void;
+  gatv2Backward(
+    numDst: I32,
+    heads: I32,
+    channels: I32,
+    ptr: I32,
+    src: I32,
+    xl: I32,
+    xr: I32,
+    edge: I32,
+    att: I32,
+    slope: F32,
+    dropScale: I32,
+    alpha: I32,
+    gradOut: I32,
+    gradXl: I32,
+    gradXr: I32,
+    gradEdge: I32,
+    gradAtt: I32,
+    scratch: I32,
+    gatherRows: I32,
+  ): void;
+  gatForward(
+    numDst: I32,
+    heads: I32,
+    channels: I32,
+    ptr: I32,
+    src: I32,
+    x: I32,
+    scoreSrc: I32,
+    scoreDst: I32,
+    scoreEdge: I32,
+    slope: F32,
+    dropScale: I32,
+    out: I32,
+    alpha: I32,
+    scratch: I32,
+  ): void;
+  gatBackward(
+    numDst: I32,
+    heads: I32,
+    channels: I32,
+    ptr: I32,
+    src: I32,
+    x: I32,
+    scoreSrc: I32,
+    scoreDst: I32,
+    scoreEdge: I32,
+    slope: F32,
+    dropScale: I32,
+    alpha: I32,
+    gradOut: I32,
+    gradX: I32,
+    gradScoreSrc: I32,
+    gradScoreDst: I32,
+    gradScoreEdge: I32,
+    scratch: I32,
+  ): void;
+}
+
+type FunctionName = Exclude<keyof WasmExports, 'memory' | 'variant'>;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function exportedFunction<N extends FunctionName>(
+  exports: WebAssembly.Exports,
+  name: N,
+): WasmExports[N] {
+  const value = exports[name];
+  if (typeof value !== 'function') {
+    throw new Error(`graphattn wasm: the module does not export the function ${name}`);
+  }
+  return value as WasmExports[N];
+}
+
+export async function instantiateKernels(): Promise<WasmExports> {
+  const relaxed = decodeBase64(relaxedSimdWasmBase64);
+  const useRelaxed = WebAssembly.validate(relaxed);
+  const bytes = useRelaxed ? relaxed : decodeBase64(simdWasmBase64);
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  const { exports } = instance;
+  const memory = exports['memory'];
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error('graphattn wasm: the module does not export its memory');
+  }
+  return {
+    memory,
+    variant: useRelaxed ? 'relaxed-simd' : 'simd',
+    heapBase: exportedFunction(exports, 'heapBase'),
+    gemmPackABytes: exportedFunction(exports, 'gemmPackABytes'),
+    gemmPackBBytes: exportedFunction(exports, 'gemmPackBBytes'),
+    gemm: exportedFunction(exports, 'gemm'),
+    spmm: exportedFunction(exports, 'spmm'),
+    spmmTransposed: exportedFunction(exports, 'spmmTransposed'),
+    gatv2Forward: exportedFunction(exports, 'gatv2Forward'),
+    gatv2Backward: exportedFunction(exports, 'gatv2Backward'),
+    gatForward: exportedFunction(exports, 'gatForward'),
+    gatBackward: exportedFunction(exports, 'gatBackward'),
+  };
+}
