@@ -390,11 +390,13 @@ interface Prepared {
   readonly bytes: Uint8Array;
 }
 
-/** A little-endian copy of a typed array's bytes. */
+/** A typed array's bytes in little-endian order: a view on little-endian platforms. */
 function bytesOf(data: SafeData | Float32Array | Float64Array): Uint8Array {
-  const out = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  if (!LITTLE_ENDIAN) swapBytes(out, data.BYTES_PER_ELEMENT);
-  return out;
+  const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (LITTLE_ENDIAN) return view;
+  const copy = view.slice();
+  swapBytes(copy, data.BYTES_PER_ELEMENT);
+  return copy;
 }
 
 function prepare(name: string, value: Serializable): Prepared {
