@@ -6,7 +6,7 @@
  * must be exactly the reference (it is delegated).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CsrMatrix, Kernels } from '../../src/kernels/kernels.js';
+import type { CsrMatrix, Kernels, TargetCsr } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
@@ -15,8 +15,11 @@ import { expectAllClose } from '../helpers/allclose.js';
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
 let wasm: Kernels;
+/** A separate instance with tiny chunks, so every kernel runs over many row / target ranges. */
+let chunked: Kernels;
 beforeAll(async () => {
   wasm = await loadWasmKernels();
+  chunked = await loadWasmKernels({ chunkBytes: 2048 });
 });
 
 function randomF32(length: number, rng: Random, scale = 1): Float32Array {
@@ -69,11 +72,13 @@ describe('wasm gemm', () => {
             const b = randomF32(k * n, rng);
             const start = randomF32(m * n, rng);
             const expected = Float32Array.from(start);
-            const actual = Float32Array.from(start);
             const args = { transA, transB, m, n, k, a, b, accumulate };
             referenceKernels.gemm({ ...args, out: expected });
-            wasm.gemm({ ...args, out: actual });
-            expectAllClose(actual, expected, F32, `gemm ${m}×${n}×${k}`);
+            for (const kernels of [wasm, chunked]) {
+              const actual = Float32Array.from(start);
+              kernels.gemm({ ...args, out: actual });
+              expectAllClose(actual, expected, F32, `${kernels.name} gemm ${m}×${n}×${k}`);
+            }
           }
         });
       }
@@ -112,18 +117,22 @@ describe('wasm spmm', () => {
         const b = randomF32(a.cols * n, rng);
         const start = randomF32(a.rows * n, rng);
         const expected = Float32Array.from(start);
-        const actual = Float32Array.from(start);
         referenceKernels.spmm(a, b, n, expected, accumulate);
-        wasm.spmm(a, b, n, actual, accumulate);
-        expectAllClose(actual, expected, F32, 'spmm');
+        for (const kernels of [wasm, chunked]) {
+          const actual = Float32Array.from(start);
+          kernels.spmm(a, b, n, actual, accumulate);
+          expectAllClose(actual, expected, F32, 'spmm');
+        }
 
         const bt = randomF32(a.rows * n, rng);
         const startT = randomF32(a.cols * n, rng);
         const expectedT = Float32Array.from(startT);
-        const actualT = Float32Array.from(startT);
         referenceKernels.spmmTransposed(a, bt, n, expectedT, accumulate);
-        wasm.spmmTransposed(a, bt, n, actualT, accumulate);
-        expectAllClose(actualT, expectedT, F32, 'spmmTransposed');
+        for (const kernels of [wasm, chunked]) {
+          const actualT = Float32Array.from(startT);
+          kernels.spmmTransposed(a, bt, n, actualT, accumulate);
+          expectAllClose(actualT, expectedT, F32, 'spmmTransposed');
+        }
       });
     }
   }
@@ -138,5 +147,171 @@ describe('wasm spmm', () => {
     referenceKernels.spmm(a, b, 3, expected, false);
     wasm.spmm(a, b, 3, actual, false);
     expect(Array.from(actual)).toEqual(Array.from(expected));
+  });
+});
+
+/**
+ * Random edges j → i grouped by target: some targets with no in-edges, some duplicate edges,
+ * and optionally one hub target with `hubDegree` in-edges.
+ */
+function randomGraph(numSrc: number, numDst: number, rng: Random, hubDegree = 0): TargetCsr {
+  const ptr = new Int32Array(numDst + 1);
+  const src: number[] = [];
+  for (let i = 0; i < numDst; i++) {
+    const degree =
+      i === 1 ? hubDegree : rng.uniform() < 0.2 ? 0 : 1 + Math.floor(rng.uniform() * 6);
+    for (let d = 0; d < degree; d++) {
+      const j = Math.floor(rng.uniform() * numSrc);
+      src.push(j);
+      if (rng.uniform() < 0.15) src.push(j); // duplicate edge
+    }
+    ptr[i + 1] = src.length;
+  }
+  return { numSrc, numDst, ptr, src: Int32Array.from(src) };
+}
+
+function randomDropScale(length: number, rng: Random): Float32Array {
+  const scale = new Float32Array(length);
+  for (let i = 0; i < length; i++) scale[i] = rng.uniform() < 0.4 ? 0 : 1 / (1 - 0.4);
+  return scale;
+}
+
+const copy = (a: Float32Array | null): Float32Array | null =>
+  a === null ? null : Float32Array.from(a);
+
+interface AttentionCase {
+  heads: number;
+  channels: number;
+  withEdge: boolean;
+  withDrop: boolean;
+  hubDegree: number;
+}
+
+const attentionCases: AttentionCase[] = [];
+for (const heads of [1, 3, 8]) {
+  for (const channels of [1, 3, 5, 8, 17]) {
+    for (const withEdge of [false, true]) {
+      for (const withDrop of [false, true]) {
+        attentionCases.push({ heads, channels, withEdge, withDrop, hubDegree: 0 });
+      }
+    }
+  }
+}
+// A hub wider than the gather buffer (128 KiB / (8·17·4 B) = 240 rows) and than one chunk.
+attentionCases.push({ heads: 8, channels: 17, withEdge: true, withDrop: true, hubDegree: 300 });
+
+const label = (c: AttentionCase): string =>
+  `H=${c.heads} C=${c.channels} edge=${c.withEdge} drop=${c.withDrop}` +
+  (c.hubDegree > 0 ? ` hub=${c.hubDegree}` : '');
+
+describe('wasm GATv2 attention', () => {
+  attentionCases.forEach((c, index) => {
+    it(label(c), () => {
+      const rng = new Random(100 + index);
+      const { heads: H, channels: C } = c;
+      const HC = H * C;
+      const graph = randomGraph(19, 23, rng, c.hubDegree);
+      const E = graph.src.length;
+      const args = {
+        graph,
+        heads: H,
+        channels: C,
+        xl: randomF32(graph.numSrc * HC, rng),
+        xr: randomF32(graph.numDst * HC, rng),
+        edge: c.withEdge ? randomF32(E * HC, rng) : null,
+        att: randomF32(HC, rng),
+        negativeSlope: 0.2,
+        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
+      };
+      const expected = { out: randomF32(graph.numDst * HC, rng), alpha: randomF32(E * H, rng) };
+      referenceKernels.gatv2AttentionForward(args, expected);
+      const gradOut = randomF32(graph.numDst * HC, rng);
+      const start = {
+        gradXl: randomF32(graph.numSrc * HC, rng),
+        gradXr: randomF32(graph.numDst * HC, rng),
+        gradEdge: c.withEdge ? randomF32(E * HC, rng) : null,
+        gradAtt: randomF32(HC, rng),
+      };
+      const expectedGrad = {
+        gradXl: Float32Array.from(start.gradXl),
+        gradXr: Float32Array.from(start.gradXr),
+        gradEdge: copy(start.gradEdge),
+        gradAtt: Float32Array.from(start.gradAtt),
+      };
+      referenceKernels.gatv2AttentionBackward(args, expected.alpha, gradOut, expectedGrad);
+
+      for (const kernels of [wasm, chunked]) {
+        const actual = { out: randomF32(graph.numDst * HC, rng), alpha: new Float32Array(E * H) };
+        kernels.gatv2AttentionForward(args, actual);
+        expectAllClose(actual.out, expected.out, F32, 'out');
+        expectAllClose(actual.alpha, expected.alpha, F32, 'alpha');
+        const grad = {
+          gradXl: Float32Array.from(start.gradXl),
+          gradXr: Float32Array.from(start.gradXr),
+          gradEdge: copy(start.gradEdge),
+          gradAtt: Float32Array.from(start.gradAtt),
+        };
+        kernels.gatv2AttentionBackward(args, expected.alpha, gradOut, grad);
+        expectAllClose(grad.gradXl, expectedGrad.gradXl, F32, 'gradXl');
+        expectAllClose(grad.gradXr, expectedGrad.gradXr, F32, 'gradXr');
+        expectAllClose(grad.gradAtt, expectedGrad.gradAtt, F32, 'gradAtt');
+        if (c.withEdge) expectAllClose(grad.gradEdge!, expectedGrad.gradEdge!, F32, 'gradEdge');
+      }
+    });
+  });
+});
+
+describe('wasm GAT attention', () => {
+  attentionCases.forEach((c, index) => {
+    it(label(c), () => {
+      const rng = new Random(300 + index);
+      const { heads: H, channels: C } = c;
+      const HC = H * C;
+      const graph = randomGraph(19, 23, rng, c.hubDegree);
+      const E = graph.src.length;
+      const args = {
+        graph,
+        heads: H,
+        channels: C,
+        x: randomF32(graph.numSrc * HC, rng),
+        scoreSrc: randomF32(graph.numSrc * H, rng, 2),
+        scoreDst: randomF32(graph.numDst * H, rng, 2),
+        scoreEdge: c.withEdge ? randomF32(E * H, rng, 2) : null,
+        negativeSlope: 0.2,
+        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
+      };
+      const expected = { out: randomF32(graph.numDst * HC, rng), alpha: randomF32(E * H, rng) };
+      referenceKernels.gatAttentionForward(args, expected);
+      const gradOut = randomF32(graph.numDst * HC, rng);
+      const start = {
+        gradX: randomF32(graph.numSrc * HC, rng),
+        gradScoreSrc: randomF32(graph.numSrc * H, rng),
+        gradScoreDst: randomF32(graph.numDst * H, rng),
+        gradScoreEdge: c.withEdge ? randomF32(E * H, rng) : null,
+      };
+      const fresh = (): typeof start => ({
+        gradX: Float32Array.from(start.gradX),
+        gradScoreSrc: Float32Array.from(start.gradScoreSrc),
+        gradScoreDst: Float32Array.from(start.gradScoreDst),
+        gradScoreEdge: copy(start.gradScoreEdge),
+      });
+      const expectedGrad = fresh();
+      referenceKernels.gatAttentionBackward(args, expected.alpha, gradOut, expectedGrad);
+
+      for (const kernels of [wasm, chunked]) {
+        const actual = { out: randomF32(graph.numDst * HC, rng), alpha: new Float32Array(E * H) };
+        kernels.gatAttentionForward(args, actual);
+        expectAllClose(actual.out, expected.out, F32, 'out');
+        expectAllClose(actual.alpha, expected.alpha, F32, 'alpha');
+        const grad = fresh();
+        kernels.gatAttentionBackward(args, expected.alpha, gradOut, grad);
+        expectAllClose(grad.gradX, expectedGrad.gradX, F32, 'gradX');
+        expectAllClose(grad.gradScoreSrc, expectedGrad.gradScoreSrc, F32, 'gradScoreSrc');
+        expectAllClose(grad.gradScoreDst, expectedGrad.gradScoreDst, F32, 'gradScoreDst');
+        if (c.withEdge) {
+          expectAllClose(grad.gradScoreEdge!, expectedGrad.gradScoreEdge!, F32, 'gradScoreEdge');
+        }
+      }
+    });
   });
 });

@@ -13,14 +13,17 @@ export class WasmArena {
   private readonly memory: WebAssembly.Memory;
   private readonly base: number;
   private readonly maxBytes: number;
+  /** Chunked buffers (row blocks, target ranges) are sized to at most this many bytes. */
+  readonly chunkBytes: number;
   private top: number;
   private f32View: Float32Array;
   private i32View: Int32Array;
 
-  constructor(memory: WebAssembly.Memory, heapBase: number, maxBytes: number) {
+  constructor(memory: WebAssembly.Memory, heapBase: number, maxBytes: number, chunkBytes: number) {
     this.memory = memory;
     this.base = alignUp(heapBase);
     this.maxBytes = maxBytes;
+    this.chunkBytes = chunkBytes;
     this.top = this.base;
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);

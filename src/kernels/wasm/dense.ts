@@ -11,9 +11,6 @@ import { spmmReference, spmmTransposedReference } from '../reference/spmm.js';
 import { largestRange, planRanges, type WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
 
-/** Chunked buffers (rows of A and out, CSR slices) are sized to at most this many bytes. */
-export const CHUNK_BYTES = 64 * 1024 * 1024;
-
 export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs) => void {
   const packABytes = wasm.gemmPackABytes();
   const packBBytes = wasm.gemmPackBBytes();
@@ -38,7 +35,7 @@ export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs
     }
     const rowsPerChunk = Math.max(
       1,
-      Math.min(m, Math.floor(Math.min(CHUNK_BYTES, arena.capacity - fixedBytes) / rowBytes)),
+      Math.min(m, Math.floor(Math.min(arena.chunkBytes, arena.capacity - fixedBytes) / rowBytes)),
     );
     arena.reset();
     const bOff = arena.alloc(k * n * 4);
@@ -100,11 +97,12 @@ export function createSpmm(wasm: WasmExports, arena: WasmArena): Spmm {
     if (rows === 0 || n === 0) return;
     // B [cols, n] stays resident; row ranges of A (and of out) stream through.
     const fixedBytes = cols * n * 4 + 64;
-    const budget = Math.min(CHUNK_BYTES, arena.capacity - fixedBytes);
-    if (budget < 8 + n * 4 + maxRowEntries(rowPtr, rows) * 8) {
+    if (fixedBytes + 8 + n * 4 + maxRowEntries(rowPtr, rows) * 8 > arena.capacity) {
+      // One row of A does not fit next to B in a 32-bit memory: the reference handles it.
       spmmReference(a, b, n, out, accumulate);
       return;
     }
+    const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
     const bounds = planRanges(rows, rowPtr, 4 + n * 4, 8, budget);
     const [maxRows, maxEntries] = largestRange(bounds, rowPtr);
     arena.reset();
@@ -145,11 +143,11 @@ export function createSpmmTransposed(wasm: WasmExports, arena: WasmArena): Spmm 
     if (cols === 0 || n === 0) return;
     // out [cols, n] stays resident (rows of A scatter into it); rows of A and B stream through.
     const fixedBytes = cols * n * 4 + 64;
-    const budget = Math.min(CHUNK_BYTES, arena.capacity - fixedBytes);
-    if (budget < 8 + n * 4 + maxRowEntries(rowPtr, rows) * 8) {
+    if (fixedBytes + 8 + n * 4 + maxRowEntries(rowPtr, rows) * 8 > arena.capacity) {
       spmmTransposedReference(a, b, n, out, accumulate);
       return;
     }
+    const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
     const bounds = planRanges(rows, rowPtr, 4 + n * 4, 8, budget);
     const [maxRows, maxEntries] = largestRange(bounds, rowPtr);
     arena.reset();

@@ -9,37 +9,50 @@
  * computed, and outputs copied back, in chunks where the operands are large.
  */
 import type { Kernels } from '../kernels.js';
-import {
-  gatAttentionBackwardReference,
-  gatAttentionForwardReference,
-} from '../reference/gat-attention.js';
-import {
-  gatv2AttentionBackwardReference,
-  gatv2AttentionForwardReference,
-} from '../reference/gatv2-attention.js';
 import { WasmArena } from './arena.js';
+import {
+  createGatBackward,
+  createGatForward,
+  createGatv2Backward,
+  createGatv2Forward,
+} from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
 
+export interface WasmKernelOptions {
+  /**
+   * Size in bytes of the chunks large operands are streamed through (row blocks of GEMM and
+   * SpMM, target ranges of attention). Default 64 MiB; tests set it small to exercise chunking.
+   */
+  readonly chunkBytes?: number;
+}
+
+const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
+
 let loading: Promise<Kernels> | undefined;
 
-/** Compiles the module once and returns its kernel table (the same one on every call). */
-export function loadWasmKernels(): Promise<Kernels> {
-  loading ??= createWasmKernels();
+/**
+ * Compiles the module and returns its kernel table. Without options the instance is shared
+ * (the same table on every call); with options each call creates its own instance and memory.
+ */
+export function loadWasmKernels(options?: WasmKernelOptions): Promise<Kernels> {
+  if (options !== undefined) return createWasmKernels(options);
+  loading ??= createWasmKernels({});
   return loading;
 }
 
-async function createWasmKernels(): Promise<Kernels> {
+async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
   const wasm = await instantiateKernels();
-  const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536);
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536, chunkBytes);
   return {
     name: `wasm-${wasm.variant}`,
     gemm: createGemm(wasm, arena),
     spmm: createSpmm(wasm, arena),
     spmmTransposed: createSpmmTransposed(wasm, arena),
-    gatv2AttentionForward: gatv2AttentionForwardReference,
-    gatv2AttentionBackward: gatv2AttentionBackwardReference,
-    gatAttentionForward: gatAttentionForwardReference,
-    gatAttentionBackward: gatAttentionBackwardReference,
+    gatv2AttentionForward: createGatv2Forward(wasm, arena),
+    gatv2AttentionBackward: createGatv2Backward(wasm, arena),
+    gatAttentionForward: createGatForward(wasm, arena),
+    gatAttentionBackward: createGatBackward(wasm, arena),
   };
 }

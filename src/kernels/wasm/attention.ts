@@ -1,0 +1,452 @@
+/**
+ * The fused GAT / GATv2 attention kernels on WebAssembly. float32 only (float64 goes to the
+ * reference). The graph is processed in ranges of targets: the arrays every target may read
+ * (source rows, attention vector, and their gradients) stay resident in WebAssembly memory,
+ * the per-target rows and per-edge slices of one range are copied in, computed and copied
+ * out, so graphs of tens of millions of edges run in a bounded arena.
+ */
+import type { FloatArray } from '../../tensor/tensor.js';
+import type {
+  GatAttentionArgs,
+  GatBackwardOutputs,
+  GatForwardOutputs,
+  Gatv2AttentionArgs,
+  Gatv2BackwardOutputs,
+  Gatv2ForwardOutputs,
+  TargetCsr,
+} from '../kernels.js';
+import {
+  gatAttentionBackwardReference,
+  gatAttentionForwardReference,
+} from '../reference/gat-attention.js';
+import {
+  gatv2AttentionBackwardReference,
+  gatv2AttentionForwardReference,
+} from '../reference/gatv2-attention.js';
+import { largestRange, planRanges, type WasmArena } from './arena.js';
+import type { WasmExports } from './loader.js';
+
+/** A target's source rows are gathered into a contiguous buffer of at most this size. */
+const GATHER_BYTES = 128 * 1024;
+
+/** One array of a chunked call: `width` floats per item; copied in and/or out. */
+interface Operand {
+  readonly data: Float32Array | null;
+  readonly width: number;
+  readonly copyIn: boolean;
+  readonly copyOut: boolean;
+}
+
+type ChunkCall = (
+  numDst: number,
+  ptr: number,
+  src: number,
+  resident: readonly number[],
+  perTarget: readonly number[],
+  perEdge: readonly number[],
+  scratch: number,
+) => void;
+
+function isFloat32(a: FloatArray | null): a is Float32Array | null {
+  return a === null || a instanceof Float32Array;
+}
+
+/** Byte offset of an operand in the arena, 0 (the kernels' null) when absent. */
+function allocOperand(arena: WasmArena, data: Float32Array | null, floats: number): number {
+  return data === null ? 0 : arena.alloc(floats * 4);
+}
+
+function operandBytes(operands: readonly Operand[]): number {
+  let bytes = 0;
+  for (const o of operands) if (o.data !== null) bytes += o.width * 4;
+  return bytes;
+}
+
+/**
+ * Runs `call` over ranges of targets. `resident` operands are whole (width = total floats),
+ * `perTarget` have `width` floats per target, `perEdge` per edge slot. Returns false, having
+ * done nothing, when a single target's edges cannot fit in the arena.
+ */
+function runByTargets(
+  arena: WasmArena,
+  graph: TargetCsr,
+  resident: readonly Operand[],
+  perTarget: readonly Operand[],
+  perEdge: readonly Operand[],
+  scratchBytes: number,
+  call: ChunkCall,
+): boolean {
+  const { numDst, ptr, src } = graph;
+  if (numDst === 0) return true;
+  const slack = 16 * (resident.length + perTarget.length + perEdge.length + 4);
+  const fixedBytes = operandBytes(resident) + scratchBytes + slack;
+  const itemBytes = 4 + operandBytes(perTarget);
+  const entryBytes = 4 + operandBytes(perEdge);
+  let widest = 0;
+  for (let i = 0; i < numDst; i++) widest = Math.max(widest, ptr[i + 1]! - ptr[i]!);
+  if (fixedBytes + 2 * itemBytes + widest * entryBytes > arena.capacity) return false;
+  // A range always holds at least one target, so a hub wider than the budget gets its own.
+  const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
+  const bounds = planRanges(numDst, ptr, itemBytes, entryBytes, budget);
+  const [maxTargets, maxEdges] = largestRange(bounds, ptr);
+
+  arena.reset();
+  const residentOff = resident.map((o) => allocOperand(arena, o.data, o.width));
+  const scratch = arena.alloc(scratchBytes);
+  const ptrOff = arena.alloc((maxTargets + 1) * 4);
+  const srcOff = arena.alloc(Math.max(1, maxEdges) * 4);
+  const targetOff = perTarget.map((o) => allocOperand(arena, o.data, maxTargets * o.width));
+  const edgeOff = perEdge.map((o) => allocOperand(arena, o.data, maxEdges * o.width));
+  const heap = arena.f32;
+  const heapI32 = arena.i32;
+
+  resident.forEach((o, r) => {
+    if (o.data !== null && o.copyIn) heap.set(o.data.subarray(0, o.width), residentOff[r]! >> 2);
+  });
+  for (let c = 0; c + 1 < bounds.length; c++) {
+    const t0 = bounds[c]!;
+    const t1 = bounds[c + 1]!;
+    const q0 = ptr[t0]!;
+    const q1 = ptr[t1]!;
+    heapI32.set(ptr.subarray(t0, t1 + 1), ptrOff >> 2);
+    heapI32.set(src.subarray(q0, q1), srcOff >> 2);
+    const copyIn = (
+      operands: readonly Operand[],
+      offsets: readonly number[],
+      s: number,
+      e: number,
+    ): void => {
+      operands.forEach((o, r) => {
+        if (o.data !== null && o.copyIn)
+          heap.set(o.data.subarray(s * o.width, e * o.width), offsets[r]! >> 2);
+      });
+    };
+    const copyOut = (
+      operands: readonly Operand[],
+      offsets: readonly number[],
+      s: number,
+      e: number,
+    ): void => {
+      operands.forEach((o, r) => {
+        if (o.data !== null && o.copyOut) {
+          const at = offsets[r]! >> 2;
+          o.data.set(heap.subarray(at, at + (e - s) * o.width), s * o.width);
+        }
+      });
+    };
+    copyIn(perTarget, targetOff, t0, t1);
+    copyIn(perEdge, edgeOff, q0, q1);
+    call(t1 - t0, ptrOff, srcOff, residentOff, targetOff, edgeOff, scratch);
+    copyOut(perTarget, targetOff, t0, t1);
+    copyOut(perEdge, edgeOff, q0, q1);
+  }
+  resident.forEach((o, r) => {
+    if (o.data !== null && o.copyOut) {
+      const at = residentOff[r]! >> 2;
+      o.data.set(heap.subarray(at, at + o.width));
+    }
+  });
+  return true;
+}
+
+const input = (data: Float32Array | null, width: number): Operand => ({
+  data,
+  width,
+  copyIn: true,
+  copyOut: false,
+});
+const output = (data: Float32Array | null, width: number): Operand => ({
+  data,
+  width,
+  copyIn: false,
+  copyOut: true,
+});
+/** "Added into": copied in, accumulated, copied out. */
+const update = (data: Float32Array | null, width: number): Operand => ({
+  data,
+  width,
+  copyIn: true,
+  copyOut: true,
+});
+
+/** 16-byte aligned bytes of two per-head float arrays (max and 1/sum, or the dot products). */
+function headScratchBytes(heads: number): number {
+  return Math.ceil((heads * 8) / 16) * 16;
+}
+
+function gatherCapacity(width: number): number {
+  return Math.max(1, Math.floor(GATHER_BYTES / (width * 4)));
+}
+
+type Gatv2Forward = (args: Gatv2AttentionArgs, outputs: Gatv2ForwardOutputs) => void;
+type Gatv2Backward = (
+  args: Gatv2AttentionArgs,
+  alpha: FloatArray,
+  gradOut: FloatArray,
+  outputs: Gatv2BackwardOutputs,
+) => void;
+type GatForward = (args: GatAttentionArgs, outputs: GatForwardOutputs) => void;
+type GatBackward = (
+  args: GatAttentionArgs,
+  alpha: FloatArray,
+  gradOut: FloatArray,
+  outputs: GatBackwardOutputs,
+) => void;
+
+export function createGatv2Forward(wasm: WasmExports, arena: WasmArena): Gatv2Forward {
+  return (args, outputs) => {
+    const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
+    const { out, alpha } = outputs;
+    const HC = H * C;
+    const capacity = gatherCapacity(HC);
+    const ran =
+      isFloat32(xl) &&
+      isFloat32(xr) &&
+      isFloat32(edge) &&
+      isFloat32(att) &&
+      isFloat32(dropScale) &&
+      isFloat32(out) &&
+      isFloat32(alpha) &&
+      HC > 0 &&
+      runByTargets(
+        arena,
+        graph,
+        [input(xl, graph.numSrc * HC), input(att, HC)],
+        [input(xr, HC), output(out, HC)],
+        [input(edge, HC), input(dropScale, H), output(alpha, H)],
+        headScratchBytes(H) + capacity * HC * 4,
+        (
+          numDst,
+          ptr,
+          src,
+          [xlOff, attOff],
+          [xrOff, outOff],
+          [edgeOff, dropOff, alphaOff],
+          scratch,
+        ) => {
+          wasm.gatv2Forward(
+            numDst,
+            H,
+            C,
+            ptr,
+            src,
+            xlOff!,
+            xrOff!,
+            edgeOff!,
+            attOff!,
+            negativeSlope,
+            dropOff!,
+            outOff!,
+            alphaOff!,
+            scratch,
+            capacity,
+          );
+        },
+      );
+    if (!ran) gatv2AttentionForwardReference(args, outputs);
+  };
+}
+
+export function createGatv2Backward(wasm: WasmExports, arena: WasmArena): Gatv2Backward {
+  return (args, alpha, gradOut, outputs) => {
+    const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
+    const { gradXl, gradXr, gradEdge, gradAtt } = outputs;
+    const HC = H * C;
+    const capacity = gatherCapacity(HC);
+    const ran =
+      isFloat32(xl) &&
+      isFloat32(xr) &&
+      isFloat32(edge) &&
+      isFloat32(att) &&
+      isFloat32(dropScale) &&
+      isFloat32(alpha) &&
+      isFloat32(gradOut) &&
+      isFloat32(gradXl) &&
+      isFloat32(gradXr) &&
+      isFloat32(gradEdge) &&
+      isFloat32(gradAtt) &&
+      HC > 0 &&
+      runByTargets(
+        arena,
+        graph,
+        [
+          input(xl, graph.numSrc * HC),
+          input(att, HC),
+          update(gradXl, graph.numSrc * HC),
+          update(gradAtt, HC),
+        ],
+        [input(xr, HC), input(gradOut, HC), update(gradXr, HC)],
+        [input(edge, HC), input(dropScale, H), input(alpha, H), update(gradEdge, HC)],
+        headScratchBytes(H) + capacity * HC * 4,
+        (
+          numDst,
+          ptr,
+          src,
+          [xlOff, attOff, gradXlOff, gradAttOff],
+          [xrOff, gradOutOff, gradXrOff],
+          [edgeOff, dropOff, alphaOff, gradEdgeOff],
+          scratch,
+        ) => {
+          wasm.gatv2Backward(
+            numDst,
+            H,
+            C,
+            ptr,
+            src,
+            xlOff!,
+            xrOff!,
+            edgeOff!,
+            attOff!,
+            negativeSlope,
+            dropOff!,
+            alphaOff!,
+            gradOutOff!,
+            gradXlOff!,
+            gradXrOff!,
+            gradEdgeOff!,
+            gradAttOff!,
+            scratch,
+            capacity,
+          );
+        },
+      );
+    if (!ran) gatv2AttentionBackwardReference(args, alpha, gradOut, outputs);
+  };
+}
+
+export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForward {
+  return (args, outputs) => {
+    const {
+      graph,
+      heads: H,
+      channels: C,
+      x,
+      scoreSrc,
+      scoreDst,
+      scoreEdge,
+      negativeSlope,
+      dropScale,
+    } = args;
+    const { out, alpha } = outputs;
+    const HC = H * C;
+    const ran =
+      isFloat32(x) &&
+      isFloat32(scoreSrc) &&
+      isFloat32(scoreDst) &&
+      isFloat32(scoreEdge) &&
+      isFloat32(dropScale) &&
+      isFloat32(out) &&
+      isFloat32(alpha) &&
+      HC > 0 &&
+      runByTargets(
+        arena,
+        graph,
+        [input(x, graph.numSrc * HC), input(scoreSrc, graph.numSrc * H)],
+        [input(scoreDst, H), output(out, HC)],
+        [input(scoreEdge, H), input(dropScale, H), output(alpha, H)],
+        headScratchBytes(H),
+        (
+          numDst,
+          ptr,
+          src,
+          [xOff, srcScoreOff],
+          [dstScoreOff, outOff],
+          [edgeScoreOff, dropOff, alphaOff],
+          scratch,
+        ) => {
+          wasm.gatForward(
+            numDst,
+            H,
+            C,
+            ptr,
+            src,
+            xOff!,
+            srcScoreOff!,
+            dstScoreOff!,
+            edgeScoreOff!,
+            negativeSlope,
+            dropOff!,
+            outOff!,
+            alphaOff!,
+            scratch,
+          );
+        },
+      );
+    if (!ran) gatAttentionForwardReference(args, outputs);
+  };
+}
+
+export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackward {
+  return (args, alpha, gradOut, outputs) => {
+    const {
+      graph,
+      heads: H,
+      channels: C,
+      x,
+      scoreSrc,
+      scoreDst,
+      scoreEdge,
+      negativeSlope,
+      dropScale,
+    } = args;
+    const { gradX, gradScoreSrc, gradScoreDst, gradScoreEdge } = outputs;
+    const HC = H * C;
+    const ran =
+      isFloat32(x) &&
+      isFloat32(scoreSrc) &&
+      isFloat32(scoreDst) &&
+      isFloat32(scoreEdge) &&
+      isFloat32(dropScale) &&
+      isFloat32(alpha) &&
+      isFloat32(gradOut) &&
+      isFloat32(gradX) &&
+      isFloat32(gradScoreSrc) &&
+      isFloat32(gradScoreDst) &&
+      isFloat32(gradScoreEdge) &&
+      HC > 0 &&
+      runByTargets(
+        arena,
+        graph,
+        [
+          input(x, graph.numSrc * HC),
+          input(scoreSrc, graph.numSrc * H),
+          update(gradX, graph.numSrc * HC),
+          update(gradScoreSrc, graph.numSrc * H),
+        ],
+        [input(scoreDst, H), input(gradOut, HC), update(gradScoreDst, H)],
+        [input(scoreEdge, H), input(dropScale, H), input(alpha, H), update(gradScoreEdge, H)],
+        headScratchBytes(H),
+        (
+          numDst,
+          ptr,
+          src,
+          [xOff, srcScoreOff, gradXOff, gradSrcScoreOff],
+          [dstScoreOff, gradOutOff, gradDstScoreOff],
+          [edgeScoreOff, dropOff, alphaOff, gradEdgeScoreOff],
+          scratch,
+        ) => {
+          wasm.gatBackward(
+            numDst,
+            H,
+            C,
+            ptr,
+            src,
+            xOff!,
+            srcScoreOff!,
+            dstScoreOff!,
+            edgeScoreOff!,
+            negativeSlope,
+            dropOff!,
+            alphaOff!,
+            gradOutOff!,
+            gradXOff!,
+            gradSrcScoreOff!,
+            gradDstScoreOff!,
+            gradEdgeScoreOff!,
+            scratch,
+          );
+        },
+      );
+    if (!ran) gatAttentionBackwardReference(args, alpha, gradOut, outputs);
+  };
+}
