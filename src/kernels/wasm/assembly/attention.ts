@@ -9,7 +9,20 @@
 // Sources are scattered in memory, so the kernels are bound by memory latency on large
 // graphs; copying a target's source rows into a contiguous buffer first lets the loads
 // overlap (DESIGN.md §6) and serves both passes over the segment from L1.
-import { axpy, copyRow, dot, hsum, leakyRelu, leakyReluSlope, madd } from './simd';
+import {
+  axpy,
+  copyRow,
+  dot,
+  exp1,
+  exp4,
+  hsum,
+  leakyRelu,
+  leakyRelu1,
+  leakyReluSlope,
+  leakyReluSlope1,
+  madd,
+  max1,
+} from './simd';
 
 const SOFTMAX_EPS: f32 = 1e-16;
 
@@ -69,14 +82,45 @@ function gatv2Score(
   for (; c < channels; c++) {
     let z = f32At(xl, c) + f32At(xr, c);
     if (edge != 0) z += f32At(edge, c);
-    s += f32At(att, c) * (z > 0 ? z : slope * z);
+    s += f32At(att, c) * leakyRelu1(z, slope);
   }
   return s;
 }
 
+/** Lane-wise sums of four vectors: [Σ a, Σ b, Σ c, Σ d]. */
+// @ts-ignore: decorator
+@inline
+function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(f32x4.shuffle(a, b, 0, 4, 1, 5), f32x4.shuffle(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(f32x4.shuffle(c, d, 0, 4, 1, 5), f32x4.shuffle(c, d, 2, 6, 3, 7));
+  return f32x4.add(f32x4.shuffle(ab, cd, 0, 1, 4, 5), f32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/** One head's <att, LeakyReLU(z)> as four partial sums (C a multiple of 4). */
+// @ts-ignore: decorator
+@inline
+function gatv2Partial(
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  channels: i32,
+  slopeV: v128,
+): v128 {
+  let acc = f32x4.splat(0);
+  for (let c = 0; c < channels; c += 4) {
+    const o = <usize>c << 2;
+    let z = f32x4.add(v128.load(xl + o), v128.load(xr + o));
+    if (edge != 0) z = f32x4.add(z, v128.load(edge + o));
+    acc = madd(v128.load(att + o), leakyRelu(z, slopeV), acc);
+  }
+  return acc;
+}
+
 /**
- * Scores in alpha[p·H + h] → softmax in place; `hmax` and `hsumInv` hold H floats each and
- * end as the per-head max and 1 / (Σ + 1e-16).
+ * Scores in alpha[p·H + h] → softmax numerators in place; `hmax` holds the per-head max and
+ * `hsumInv` (H floats, 16-byte aligned) ends as 1 / (Σ + 1e-16). Vectorised over heads when
+ * H is a multiple of 4, over edges when H = 1.
  */
 // @ts-ignore: decorator
 @inline
@@ -88,13 +132,43 @@ function softmaxSegment(
   hmax: usize,
   hsumInv: usize,
 ): void {
-  for (let h = 0; h < heads; h++) setF32(hsumInv, h, 0);
-  for (let p = begin; p < end; p++) {
-    const row = p * heads;
-    for (let h = 0; h < heads; h++) {
-      const w = Mathf.exp(f32At(alpha, row + h) - f32At(hmax, h));
-      setF32(alpha, row + h, w);
-      setF32(hsumInv, h, f32At(hsumInv, h) + w);
+  if ((heads & 3) == 0) {
+    for (let h = 0; h < heads; h += 4) v128.store(hsumInv + (<usize>h << 2), f32x4.splat(0));
+    for (let p = begin; p < end; p++) {
+      const row = alpha + ((<usize>(p * heads)) << 2);
+      for (let h = 0; h < heads; h += 4) {
+        const o = <usize>h << 2;
+        const w = exp4(f32x4.sub(v128.load(row + o), v128.load(hmax + o)));
+        v128.store(row + o, w);
+        v128.store(hsumInv + o, f32x4.add(v128.load(hsumInv + o), w));
+      }
+    }
+  } else if (heads == 1) {
+    const max = f32x4.splat(f32At(hmax, 0));
+    let acc = f32x4.splat(0);
+    let p = begin;
+    for (; p + 4 <= end; p += 4) {
+      const at = alpha + (<usize>p << 2);
+      const w = exp4(f32x4.sub(v128.load(at), max));
+      v128.store(at, w);
+      acc = f32x4.add(acc, w);
+    }
+    let sum = hsum(acc);
+    for (; p < end; p++) {
+      const w = exp1(f32At(alpha, p) - f32At(hmax, 0));
+      setF32(alpha, p, w);
+      sum += w;
+    }
+    setF32(hsumInv, 0, sum);
+  } else {
+    for (let h = 0; h < heads; h++) setF32(hsumInv, h, 0);
+    for (let p = begin; p < end; p++) {
+      const row = p * heads;
+      for (let h = 0; h < heads; h++) {
+        const w = exp1(f32At(alpha, row + h) - f32At(hmax, h));
+        setF32(alpha, row + h, w);
+        setF32(hsumInv, h, f32At(hsumInv, h) + w);
+      }
     }
   }
   for (let h = 0; h < heads; h++) setF32(hsumInv, h, 1 / (f32At(hsumInv, h) + SOFTMAX_EPS));
@@ -148,6 +222,8 @@ export function gatv2Forward(
   const hsumInv = scratch + (<usize>heads << 2);
   const gather = scratch + headScratchBytes(heads);
   const base = i32At(ptr, 0);
+  const slopeV = f32x4.splat(slope);
+  const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -162,19 +238,36 @@ export function gatv2Forward(
       const row = gathered
         ? gather + <usize>(p - begin) * rowBytes
         : xl + <usize>i32At(src, p) * rowBytes;
-      const edgeRow = edge == 0 ? 0 : edge + <usize>p * rowBytes;
+      const edgeRow = edge == 0 ? <usize>0 : edge + <usize>p * rowBytes;
+      if (fourHeads) {
+        // Four heads at a time: partial sums, then one transpose-add gives their scores.
+        const headBytes = <usize>channels << 2;
+        for (let h = 0; h < heads; h += 4) {
+          const hc = (<usize>(h * channels)) << 2;
+          const e = hsum4(
+            gatv2Partial(row + hc, xrRow + hc, edge == 0 ? <usize>0 : edgeRow + hc, att + hc, channels, slopeV),
+            gatv2Partial(row + hc + headBytes, xrRow + hc + headBytes, edge == 0 ? <usize>0 : edgeRow + hc + headBytes, att + hc + headBytes, channels, slopeV),
+            gatv2Partial(row + hc + 2 * headBytes, xrRow + hc + 2 * headBytes, edge == 0 ? <usize>0 : edgeRow + hc + 2 * headBytes, att + hc + 2 * headBytes, channels, slopeV),
+            gatv2Partial(row + hc + 3 * headBytes, xrRow + hc + 3 * headBytes, edge == 0 ? <usize>0 : edgeRow + hc + 3 * headBytes, att + hc + 3 * headBytes, channels, slopeV),
+          );
+          const o = <usize>h << 2;
+          v128.store(alpha + ((<usize>(p * heads)) << 2) + o, e);
+          v128.store(hmax + o, f32x4.pmax(v128.load(hmax + o), e));
+        }
+        continue;
+      }
       for (let h = 0; h < heads; h++) {
         const hc = (<usize>(h * channels)) << 2;
         const e = gatv2Score(
           row + hc,
           xrRow + hc,
-          edge == 0 ? 0 : edgeRow + hc,
+          edge == 0 ? <usize>0 : edgeRow + hc,
           att + hc,
           channels,
           slope,
         );
         setF32(alpha, p * heads + h, e);
-        if (e > f32At(hmax, h)) setF32(hmax, h, e);
+        setF32(hmax, h, max1(f32At(hmax, h), e));
       }
     }
     softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
@@ -191,6 +284,79 @@ export function gatv2Forward(
         axpy(outRow + hc, row + hc, w, channels);
       }
     }
+  }
+}
+
+/** Partial sums of <a, b> over one head's C channels (C a multiple of 4). */
+// @ts-ignore: decorator
+@inline
+function dotPartial(a: usize, b: usize, channels: i32): v128 {
+  let acc = f32x4.splat(0);
+  for (let c = 0; c < channels; c += 4) {
+    const o = <usize>c << 2;
+    acc = madd(v128.load(a + o), v128.load(b + o), acc);
+  }
+  return acc;
+}
+
+/** <g_h, x_h> for heads h .. h+3 as one vector (C a multiple of 4). */
+// @ts-ignore: decorator
+@inline
+function dot4Heads(g: usize, x: usize, channels: i32): v128 {
+  const headBytes = <usize>channels << 2;
+  return hsum4(
+    dotPartial(g, x, channels),
+    dotPartial(g + headBytes, x + headBytes, channels),
+    dotPartial(g + 2 * headBytes, x + 2 * headBytes, channels),
+    dotPartial(g + 3 * headBytes, x + 3 * headBytes, channels),
+  );
+}
+
+/**
+ * GATv2 backward for one edge and one head: with gE = ∂L/∂e and value = α̃, adds
+ * gE·LeakyReLU(z) into gradAtt, ∂L/∂z into gradXr, gradEdge and (with value·g) gradXl.
+ */
+// @ts-ignore: decorator
+@inline
+function gatv2BackwardHead(
+  hc: usize,
+  channels: i32,
+  gE: f32,
+  value: f32,
+  slope: f32,
+  row: usize,
+  xrRow: usize,
+  edgeRow: usize,
+  att: usize,
+  gRow: usize,
+  gradAtt: usize,
+  gxlRow: usize,
+  gxrRow: usize,
+  gEdgeRow: usize,
+): void {
+  const slopeV = f32x4.splat(slope);
+  const gEv = f32x4.splat(gE);
+  const valueV = f32x4.splat(value);
+  let c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    const o = hc + (<usize>c << 2);
+    let z = f32x4.add(v128.load(row + o), v128.load(xrRow + o));
+    if (edgeRow != 0) z = f32x4.add(z, v128.load(edgeRow + o));
+    v128.store(gradAtt + o, madd(gEv, leakyRelu(z, slopeV), v128.load(gradAtt + o)));
+    const gZ = f32x4.mul(gEv, f32x4.mul(v128.load(att + o), leakyReluSlope(z, slopeV)));
+    v128.store(gxlRow + o, f32x4.add(v128.load(gxlRow + o), madd(valueV, v128.load(gRow + o), gZ)));
+    v128.store(gxrRow + o, f32x4.add(v128.load(gxrRow + o), gZ));
+    if (gEdgeRow != 0) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
+  }
+  for (; c < channels; c++) {
+    const o = hc + (<usize>c << 2);
+    let z = load<f32>(row + o) + load<f32>(xrRow + o);
+    if (edgeRow != 0) z += load<f32>(edgeRow + o);
+    store<f32>(gradAtt + o, load<f32>(gradAtt + o) + gE * leakyRelu1(z, slope));
+    const gZ = gE * load<f32>(att + o) * leakyReluSlope1(z, slope);
+    store<f32>(gxlRow + o, load<f32>(gxlRow + o) + (gZ + value * load<f32>(gRow + o)));
+    store<f32>(gxrRow + o, load<f32>(gxrRow + o) + gZ);
+    if (gEdgeRow != 0) store<f32>(gEdgeRow + o, load<f32>(gEdgeRow + o) + gZ);
   }
 }
 
@@ -220,7 +386,7 @@ export function gatv2Backward(
   const dotH = scratch;
   const gather = scratch + headScratchBytes(heads);
   const base = i32At(ptr, 0);
-  const slopeV = f32x4.splat(slope);
+  const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -236,6 +402,17 @@ export function gatv2Backward(
       const row = gathered
         ? gather + <usize>(p - begin) * rowBytes
         : xl + <usize>i32At(src, p) * rowBytes;
+      if (fourHeads) {
+        for (let h = 0; h < heads; h += 4) {
+          const hc = (<usize>(h * channels)) << 2;
+          const o = <usize>h << 2;
+          const at = (<usize>(p * heads) << 2) + o;
+          let w = v128.load(alpha + at);
+          if (dropScale != 0) w = f32x4.mul(w, v128.load(dropScale + at));
+          v128.store(dotH + o, madd(w, dot4Heads(gRow + hc, row + hc, channels), v128.load(dotH + o)));
+        }
+        continue;
+      }
       for (let h = 0; h < heads; h++) {
         const hc = (<usize>(h * channels)) << 2;
         const gA = dot(gRow + hc, row + hc, channels);
@@ -248,42 +425,33 @@ export function gatv2Backward(
         ? gather + <usize>(p - begin) * rowBytes
         : xl + <usize>i32At(src, p) * rowBytes;
       const gxlRow = gradXl + <usize>i32At(src, p) * rowBytes;
-      const edgeRow = edge == 0 ? 0 : edge + <usize>p * rowBytes;
-      const gEdgeRow = gradEdge == 0 ? 0 : gradEdge + <usize>p * rowBytes;
+      const edgeRow = edge == 0 ? <usize>0 : edge + <usize>p * rowBytes;
+      const gEdgeRow = gradEdge == 0 ? <usize>0 : gradEdge + <usize>p * rowBytes;
+      if (fourHeads) {
+        const headBytes = <usize>channels << 2;
+        for (let h = 0; h < heads; h += 4) {
+          const hc = (<usize>(h * channels)) << 2;
+          const o = <usize>h << 2;
+          const at = (<usize>(p * heads) << 2) + o;
+          const a = v128.load(alpha + at);
+          const scale = dropScale == 0 ? f32x4.splat(1) : v128.load(dropScale + at);
+          const gA = dot4Heads(gRow + hc, row + hc, channels);
+          const gE = f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), v128.load(dotH + o)));
+          const value = f32x4.mul(a, scale);
+          gatv2BackwardHead(hc, channels, f32x4.extract_lane(gE, 0), f32x4.extract_lane(value, 0), slope, row, xrRow, edgeRow, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow);
+          gatv2BackwardHead(hc + headBytes, channels, f32x4.extract_lane(gE, 1), f32x4.extract_lane(value, 1), slope, row, xrRow, edgeRow, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow);
+          gatv2BackwardHead(hc + 2 * headBytes, channels, f32x4.extract_lane(gE, 2), f32x4.extract_lane(value, 2), slope, row, xrRow, edgeRow, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow);
+          gatv2BackwardHead(hc + 3 * headBytes, channels, f32x4.extract_lane(gE, 3), f32x4.extract_lane(value, 3), slope, row, xrRow, edgeRow, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow);
+        }
+        continue;
+      }
       for (let h = 0; h < heads; h++) {
         const hc = (<usize>(h * channels)) << 2;
         const a = f32At(alpha, p * heads + h);
         const scale = dropScale == 0 ? <f32>1 : f32At(dropScale, p * heads + h);
         const gA = dot(gRow + hc, row + hc, channels);
         const gE = a * (scale * gA - f32At(dotH, h));
-        const value = a * scale;
-        const gEv = f32x4.splat(gE);
-        const valueV = f32x4.splat(value);
-        let c = 0;
-        for (; c + 4 <= channels; c += 4) {
-          const o = hc + (<usize>c << 2);
-          let z = f32x4.add(v128.load(row + o), v128.load(xrRow + o));
-          if (edgeRow != 0) z = f32x4.add(z, v128.load(edgeRow + o));
-          v128.store(gradAtt + o, madd(gEv, leakyRelu(z, slopeV), v128.load(gradAtt + o)));
-          const gZ = f32x4.mul(gEv, f32x4.mul(v128.load(att + o), leakyReluSlope(z, slopeV)));
-          v128.store(
-            gxlRow + o,
-            f32x4.add(v128.load(gxlRow + o), madd(valueV, v128.load(gRow + o), gZ)),
-          );
-          v128.store(gxrRow + o, f32x4.add(v128.load(gxrRow + o), gZ));
-          if (gEdgeRow != 0) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
-        }
-        for (; c < channels; c++) {
-          const o = hc + (<usize>c << 2);
-          let z = load<f32>(row + o) + load<f32>(xrRow + o);
-          if (edgeRow != 0) z += load<f32>(edgeRow + o);
-          const positive = z > 0;
-          store<f32>(gradAtt + o, load<f32>(gradAtt + o) + gE * (positive ? z : slope * z));
-          const gZ = gE * load<f32>(att + o) * (positive ? <f32>1 : slope);
-          store<f32>(gxlRow + o, load<f32>(gxlRow + o) + (gZ + value * load<f32>(gRow + o)));
-          store<f32>(gxrRow + o, load<f32>(gxrRow + o) + gZ);
-          if (gEdgeRow != 0) store<f32>(gEdgeRow + o, load<f32>(gEdgeRow + o) + gZ);
-        }
+        gatv2BackwardHead(hc, channels, gE, a * scale, slope, row, xrRow, edgeRow, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow);
       }
     }
   }
@@ -310,6 +478,7 @@ export function gatForward(
   const hmax = scratch;
   const hsumInv = scratch + (<usize>heads << 2);
   const base = i32At(ptr, 0);
+  const slopeV = f32x4.splat(slope);
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -319,12 +488,24 @@ export function gatForward(
     for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
     for (let p = begin; p < end; p++) {
       const j = i32At(src, p);
-      for (let h = 0; h < heads; h++) {
+      let h = 0;
+      for (; h + 4 <= heads; h += 4) {
+        const o = <usize>h << 2;
+        let v = f32x4.add(
+          v128.load(scoreSrc + ((<usize>(j * heads)) << 2) + o),
+          v128.load(scoreDst + ((<usize>(i * heads)) << 2) + o),
+        );
+        if (scoreEdge != 0) v = f32x4.add(v, v128.load(scoreEdge + ((<usize>(p * heads)) << 2) + o));
+        const e = leakyRelu(v, slopeV);
+        v128.store(alpha + ((<usize>(p * heads)) << 2) + o, e);
+        v128.store(hmax + o, f32x4.pmax(v128.load(hmax + o), e));
+      }
+      for (; h < heads; h++) {
         let v = f32At(scoreSrc, j * heads + h) + f32At(scoreDst, i * heads + h);
         if (scoreEdge != 0) v += f32At(scoreEdge, p * heads + h);
-        const e = v > 0 ? v : slope * v;
+        const e = leakyRelu1(v, slope);
         setF32(alpha, p * heads + h, e);
-        if (e > f32At(hmax, h)) setF32(hmax, h, e);
+        setF32(hmax, h, max1(f32At(hmax, h), e));
       }
     }
     softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
@@ -392,7 +573,7 @@ export function gatBackward(
         const gA = dot(gRow + hc, row + hc, channels);
         let v = f32At(scoreSrc, j * heads + h) + f32At(scoreDst, i * heads + h);
         if (scoreEdge != 0) v += f32At(scoreEdge, p * heads + h);
-        const gV = a * (scale * gA - f32At(dotH, h)) * (v > 0 ? <f32>1 : slope);
+        const gV = a * (scale * gA - f32At(dotH, h)) * leakyReluSlope1(v, slope);
         setF32(gradScoreSrc, j * heads + h, f32At(gradScoreSrc, j * heads + h) + gV);
         setF32(gradScoreDst, i * heads + h, f32At(gradScoreDst, i * heads + h) + gV);
         if (gradScoreEdge != 0) {
