@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import Graph from 'graphology';
+import { DirectedGraph, MultiGraph, UndirectedGraph } from 'graphology';
 import { describe, expect, it } from 'vitest';
 
 import { parseCsvGraph, parseDelimited } from '../../src/data/csv.js';
@@ -199,7 +199,7 @@ describe('JSON graphs', () => {
 
 describe('graphology graphs', () => {
   it('reads node attributes and both kinds of edges', () => {
-    const graph = new Graph({ type: 'mixed' });
+    const graph = new MultiGraph();
     graph.addNode('a', { features: [1, 0], label: 'x', split: 'train' });
     graph.addNode('b', { features: Float32Array.of(0, 1), label: 'y', split: 'val' });
     graph.addNode('c', { features: [1, 1], label: 'y', split: 'test' });
@@ -215,7 +215,7 @@ describe('graphology graphs', () => {
   });
 
   it('runs the documented example', () => {
-    const graph = new Graph({ type: 'undirected' });
+    const graph = new UndirectedGraph();
     graph.addNode('alice', { features: [1, 0], label: 'teacher' });
     graph.addNode('bob', { features: [0, 1], label: 'student' });
     graph.addNode('carol', { features: [1, 1], label: 'student' });
@@ -226,7 +226,7 @@ describe('graphology graphs', () => {
   });
 
   it('refuses inconsistent feature attributes', () => {
-    const graph = new Graph();
+    const graph = new DirectedGraph();
     graph.addNode('a', { features: [1, 0] });
     graph.addNode('b', { features: [1] });
     expect(formatError(() => fromGraphology(graph)).message).toBe(
