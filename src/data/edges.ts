@@ -1,8 +1,8 @@
 /**
  * Edge-list clean-up shared by every loader: drop self-loops, optionally add reverse edges,
  * sort by (source, target) and remove duplicates — what PyG's `remove_self_loops` followed
- * by `coalesce` does. Two counting-sort passes (by target, then stably by source), so it is
- * O(E + N) in time and memory and fine for tens of millions of edges.
+ * by `coalesce` does. A counting sort by source, then a sort of each row's targets, so it is
+ * O(N + E log(max degree)) in time, O(N + E) in memory, and fine for tens of millions of edges.
  */
 import type { EdgeIndex } from './graph.js';
 
@@ -26,60 +26,61 @@ export function coalesceEdges(
   const removeSelfLoops = options.removeSelfLoops ?? true;
   const undirected = options.undirected ?? false;
   const m = src.length;
-  let count = 0;
-  for (let e = 0; e < m; e++) if (!removeSelfLoops || src[e] !== dst[e]) count++;
-  const total = undirected ? 2 * count : count;
-  const a = new Int32Array(total); // sources
-  const b = new Int32Array(total); // targets
-  let k = 0;
+  // Bucket targets by source (counting sort: one scatter pass)...
+  const ptr = new Int32Array(numNodes + 1);
   for (let e = 0; e < m; e++) {
     const s = src[e]!;
     const d = dst[e]!;
     if (removeSelfLoops && s === d) continue;
-    a[k] = s;
-    b[k] = d;
-    k++;
-    if (undirected) {
-      a[k] = d;
-      b[k] = s;
-      k++;
+    ptr[s + 1]!++;
+    if (undirected) ptr[d + 1]!++;
+  }
+  for (let i = 0; i < numNodes; i++) ptr[i + 1]! += ptr[i]!;
+  const total = ptr[numNodes]!;
+  const cols = new Int32Array(total);
+  const next = ptr.slice(0, numNodes);
+  for (let e = 0; e < m; e++) {
+    const s = src[e]!;
+    const d = dst[e]!;
+    if (removeSelfLoops && s === d) continue;
+    cols[next[s]!++] = d;
+    if (undirected) cols[next[d]!++] = s;
+  }
+  // ...then sort each (short) row and drop repeats, compacting in place.
+  const outSrc = new Int32Array(total);
+  let out = 0;
+  for (let i = 0; i < numNodes; i++) {
+    const start = ptr[i]!;
+    const end = ptr[i + 1]!;
+    sortRange(cols, start, end);
+    for (let p = start; p < end; p++) {
+      const d = cols[p]!;
+      if (p > start && d === cols[p - 1]) continue;
+      outSrc[out] = i;
+      cols[out++] = d;
     }
   }
-  // LSD radix: stable counting sort by target, then by source.
-  const [a1, b1] = countingSort(b, a, b, numNodes);
-  const [s2, d2] = countingSort(a1, a1, b1, numNodes);
-  // Dedupe in place.
-  let out = 0;
-  for (let e = 0; e < total; e++) {
-    if (out > 0 && s2[out - 1] === s2[e] && d2[out - 1] === d2[e]) continue;
-    s2[out] = s2[e]!;
-    d2[out] = d2[e]!;
-    out++;
-  }
   return {
-    src: out === total ? s2 : s2.slice(0, out),
-    dst: out === total ? d2 : d2.slice(0, out),
+    src: out === total ? outSrc : outSrc.slice(0, out),
+    dst: out === total ? cols : cols.slice(0, out),
   };
 }
 
-/** Stable reorder of (a, b) by `key` (one of them), keys in [0, n). */
-function countingSort(
-  key: Int32Array,
-  a: Int32Array,
-  b: Int32Array,
-  n: number,
-): [Int32Array, Int32Array] {
-  const counts = new Int32Array(n + 1);
-  for (let e = 0; e < key.length; e++) counts[key[e]! + 1]!++;
-  for (let i = 0; i < n; i++) counts[i + 1]! += counts[i]!;
-  const outA = new Int32Array(key.length);
-  const outB = new Int32Array(key.length);
-  for (let e = 0; e < key.length; e++) {
-    const p = counts[key[e]!]!++;
-    outA[p] = a[e]!;
-    outB[p] = b[e]!;
+/** Sorts a[start..end) ascending: insertion sort for short rows, the built-in otherwise. */
+export function sortRange(a: Int32Array, start: number, end: number): void {
+  if (end - start > 32) {
+    a.subarray(start, end).sort();
+    return;
   }
-  return [outA, outB];
+  for (let p = start + 1; p < end; p++) {
+    const v = a[p]!;
+    let q = p - 1;
+    while (q >= start && a[q]! > v) {
+      a[q + 1] = a[q]!;
+      q--;
+    }
+    a[q + 1] = v;
+  }
 }
 
 /** Index of the first id outside [0, numNodes), or -1. */
