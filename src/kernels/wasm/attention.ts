@@ -329,6 +329,7 @@ export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForwar
     } = args;
     const { out, alpha } = outputs;
     const HC = H * C;
+    const capacity = gatherCapacity(HC);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&
@@ -344,7 +345,7 @@ export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForwar
         [input(x, graph.numSrc * HC), input(scoreSrc, graph.numSrc * H)],
         [input(scoreDst, H), output(out, HC)],
         [input(scoreEdge, H), input(dropScale, H), output(alpha, H)],
-        headScratchBytes(H),
+        headScratchBytes(H) + capacity * HC * 4,
         (
           numDst,
           ptr,
@@ -369,6 +370,7 @@ export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForwar
             outOff!,
             alphaOff!,
             scratch,
+            capacity,
           );
         },
       );
@@ -391,6 +393,7 @@ export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackw
     } = args;
     const { gradX, gradScoreSrc, gradScoreDst, gradScoreEdge } = outputs;
     const HC = H * C;
+    const capacity = gatherCapacity(HC);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&
@@ -415,7 +418,7 @@ export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackw
         ],
         [input(scoreDst, H), input(gradOut, HC), update(gradScoreDst, H)],
         [input(scoreEdge, H), input(dropScale, H), input(alpha, H), update(gradScoreEdge, H)],
-        headScratchBytes(H),
+        headScratchBytes(H) + capacity * HC * 4,
         (
           numDst,
           ptr,
@@ -444,6 +447,7 @@ export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackw
             gradDstScoreOff!,
             gradEdgeScoreOff!,
             scratch,
+            capacity,
           );
         },
       );

@@ -97,6 +97,7 @@ export interface WasmExports {
     out: I32,
     alpha: I32,
     scratch: I32,
+    gatherRows: I32,
   ): void;
   gatBackward(
     numDst: I32,
@@ -117,6 +118,7 @@ export interface WasmExports {
     gradScoreDst: I32,
     gradScoreEdge: I32,
     scratch: I32,
+    gatherRows: I32,
   ): void;
 }
 

@@ -472,11 +472,13 @@ export function gatForward(
   out: usize,
   alpha: usize,
   scratch: usize,
+  gatherCapacity: i32,
 ): void {
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const hmax = scratch;
   const hsumInv = scratch + (<usize>heads << 2);
+  const gather = scratch + headScratchBytes(heads);
   const base = i32At(ptr, 0);
   const slopeV = f32x4.splat(slope);
   for (let i = 0; i < numDst; i++) {
@@ -485,6 +487,8 @@ export function gatForward(
     const outRow = out + <usize>i * rowBytes;
     memory.fill(outRow, 0, rowBytes);
     if (begin == end) continue;
+    // Each row is read once, but loading them in a tight loop first lets the misses overlap.
+    const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
     for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
     for (let p = begin; p < end; p++) {
       const j = i32At(src, p);
@@ -510,7 +514,9 @@ export function gatForward(
     }
     softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
     for (let p = begin; p < end; p++) {
-      const row = x + <usize>i32At(src, p) * rowBytes;
+      const row = gathered
+        ? gather + <usize>(p - begin) * rowBytes
+        : x + <usize>i32At(src, p) * rowBytes;
       for (let h = 0; h < heads; h++) {
         const a = f32At(alpha, p * heads + h) * f32At(hsumInv, h);
         setF32(alpha, p * heads + h, a);
@@ -542,19 +548,24 @@ export function gatBackward(
   gradScoreDst: usize,
   gradScoreEdge: usize,
   scratch: usize,
+  gatherCapacity: i32,
 ): void {
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const dotH = scratch;
+  const gather = scratch + headScratchBytes(heads);
   const base = i32At(ptr, 0);
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
+    const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
     for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
     for (let p = begin; p < end; p++) {
-      const row = x + <usize>i32At(src, p) * rowBytes;
+      const row = gathered
+        ? gather + <usize>(p - begin) * rowBytes
+        : x + <usize>i32At(src, p) * rowBytes;
       for (let h = 0; h < heads; h++) {
         const hc = (<usize>(h * channels)) << 2;
         const gA = dot(gRow + hc, row + hc, channels);
@@ -564,7 +575,7 @@ export function gatBackward(
     }
     for (let p = begin; p < end; p++) {
       const j = i32At(src, p);
-      const row = x + <usize>j * rowBytes;
+      const row = gathered ? gather + <usize>(p - begin) * rowBytes : x + <usize>j * rowBytes;
       const gxRow = gradX + <usize>j * rowBytes;
       for (let h = 0; h < heads; h++) {
         const hc = (<usize>(h * channels)) << 2;
