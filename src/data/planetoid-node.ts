@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { DataError, DatasetUnavailableError } from './errors.js';
 import {
@@ -140,7 +140,7 @@ export async function downloadVerified(
   sha256: string,
   showProgress: boolean,
 ): Promise<void> {
-  const dir = join(path, '..');
+  const dir = dirname(path);
   const unavailable = (why: string): DatasetUnavailableError =>
     new DatasetUnavailableError(
       fileName,
