@@ -27,6 +27,11 @@ export interface ForwardOptions {
   edgeAttr?: Variable | Tensor | null;
   /** Generator for attention dropout in this call (default: the layer's own). */
   rng?: Random;
+  /**
+   * Scan the features for NaN and infinity (default true). Shapes are always checked; a
+   * model that validated its input once passes false for the layers inside it.
+   */
+  validate?: boolean;
 }
 
 export interface ResolvedOptions {

@@ -32,12 +32,11 @@ import {
 } from './attention-options.js';
 import { edgeFeaturesBySlot } from './edge-features.js';
 import { gatAttention } from './functional/gat-attention.js';
-import type { AttentionOutput } from './gatv2-conv.js';
 import { glorot } from './init.js';
 import { type LayerInputs, checkLayerInputs, inputRows } from './layer-input.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
-import { PreparedGraphCache, slotsToEdgeOrder } from './prepared-graph.js';
+import { type AttentionOutput, PreparedGraphCache, attentionOutput } from './prepared-graph.js';
 
 export type GATConvOptions = AttentionLayerOptions;
 
@@ -101,7 +100,13 @@ export class GATConv extends Module {
   ): AttentionOutput {
     const o = this.options;
     const { heads: H, outChannels: C } = o;
-    const { xSrc, xDst, bipartite } = checkLayerInputs('GATConv', x, o.inSrc, o.inDst);
+    const { xSrc, xDst, bipartite } = checkLayerInputs(
+      'GATConv',
+      x,
+      o.inSrc,
+      o.inDst,
+      options.validate ?? true,
+    );
     const prepared = this.graphs.get(edgeIndex, inputRows(xSrc), inputRows(xDst), o.addSelfLoops);
 
     const hSrc = this.linSrc.forward(xSrc); // [N_src, H·C]
@@ -134,10 +139,6 @@ export class GATConv extends Module {
     let out = o.concat ? attended : headMean(attended, H);
     if (this.res !== null) out = add(out, this.res.forward(xDst));
     if (this.bias !== null) out = addRowVector(out, this.bias);
-    return {
-      out,
-      edgeIndex: prepared.edges,
-      alpha: new Tensor(slotsToEdgeOrder(prepared, alpha.data, H), [E, H]),
-    };
+    return attentionOutput(out, prepared, alpha);
   }
 }

@@ -32,7 +32,7 @@ import { add, addRowVector } from '../autograd/ops/elementwise.js';
 import { dropoutScale } from '../autograd/ops/dropout.js';
 import { headMean } from '../autograd/ops/heads.js';
 import type { Variable } from '../autograd/variable.js';
-import type { EdgeIndex, EdgeIndexInput } from '../graph/edge-index.js';
+import type { EdgeIndexInput } from '../graph/edge-index.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
@@ -47,18 +47,13 @@ import { glorot } from './init.js';
 import { type LayerInputs, checkLayerInputs, inputRows } from './layer-input.js';
 import { Linear } from './linear.js';
 import { Module } from './module.js';
-import { PreparedGraphCache, slotsToEdgeOrder } from './prepared-graph.js';
+import { type AttentionOutput, PreparedGraphCache, attentionOutput } from './prepared-graph.js';
 
 export interface GATv2ConvOptions extends AttentionLayerOptions {
   shareWeights?: boolean;
 }
 
-/** The output with the attention weights: α [E', H] for the edges `edgeIndex`. */
-export interface AttentionOutput {
-  readonly out: Variable;
-  readonly edgeIndex: EdgeIndex;
-  readonly alpha: Tensor;
-}
+export type { AttentionOutput };
 
 export class GATv2Conv extends Module {
   readonly options: ResolvedOptions & { readonly shareWeights: boolean };
@@ -114,7 +109,13 @@ export class GATv2Conv extends Module {
   ): AttentionOutput {
     const o = this.options;
     const { heads: H, outChannels: C } = o;
-    const { xSrc, xDst, bipartite } = checkLayerInputs('GATv2Conv', x, o.inSrc, o.inDst);
+    const { xSrc, xDst, bipartite } = checkLayerInputs(
+      'GATv2Conv',
+      x,
+      o.inSrc,
+      o.inDst,
+      options.validate ?? true,
+    );
     const numSrc = inputRows(xSrc);
     const numDst = inputRows(xDst);
     const prepared = this.graphs.get(edgeIndex, numSrc, numDst, o.addSelfLoops);
@@ -138,10 +139,6 @@ export class GATv2Conv extends Module {
     let out = o.concat ? attended : headMean(attended, H);
     if (this.res !== null) out = add(out, this.res.forward(xDst));
     if (this.bias !== null) out = addRowVector(out, this.bias);
-    return {
-      out,
-      edgeIndex: prepared.edges,
-      alpha: new Tensor(slotsToEdgeOrder(prepared, alpha.data, H), [E, H]),
-    };
+    return attentionOutput(out, prepared, alpha);
   }
 }

@@ -22,13 +22,15 @@ export function inputRows(x: LayerInput): number {
 
 /**
  * Validates node features for a layer. `name` is the argument as the user knows it
- * ('x', 'x[0]'); `width` the layer's in-channels for this side.
+ * ('x', 'x[0]'); `width` the layer's in-channels for this side; `scanValues` false skips the
+ * NaN/infinity scan (for inputs already checked).
  */
 export function checkNodeInput(
   layer: string,
   name: string,
   x: NodeFeaturesInput,
   width: number,
+  scanValues = true,
 ): LayerInput {
   const v = x instanceof Tensor ? constant(x) : x;
   if (isSparseInput(v)) {
@@ -37,11 +39,12 @@ export function checkNodeInput(
         `${layer}: ${name} has ${v.cols} feature columns, expected ${width} (in_channels)`,
       );
     }
-    checkFinite(layer, name, v.values, (q) => {
-      let r = 0;
-      while (v.rowPtr[r + 1]! <= q) r++;
-      return `row ${r}, column ${v.colIdx[q]}`;
-    });
+    if (scanValues)
+      checkFinite(layer, name, v.values, (q) => {
+        let r = 0;
+        while (v.rowPtr[r + 1]! <= q) r++;
+        return `row ${r}, column ${v.colIdx[q]}`;
+      });
     return v;
   }
   if (v.shape.length !== 2 || v.shape[1] !== width) {
@@ -49,7 +52,8 @@ export function checkNodeInput(
       `${layer}: ${name} has shape ${formatShape(v.shape)}, expected [num_nodes, ${width}] (in_channels ${width})`,
     );
   }
-  checkFinite(layer, name, v.data, (i) => `row ${Math.floor(i / width)}, column ${i % width}`);
+  if (scanValues)
+    checkFinite(layer, name, v.data, (i) => `row ${Math.floor(i / width)}, column ${i % width}`);
   return v;
 }
 
@@ -82,6 +86,7 @@ export function checkLayerInputs(
   x: LayerInputs,
   inSrc: number,
   inDst: number,
+  scanValues = true,
 ): { xSrc: LayerInput; xDst: LayerInput; bipartite: boolean } {
   const entries = Array.isArray(x) ? x.length : 1;
   if (entries !== 1 && entries !== 2) {
@@ -91,11 +96,11 @@ export function checkLayerInputs(
   }
   if (isPair(x)) {
     return {
-      xSrc: checkNodeInput(layer, 'x[0]', x[0], inSrc),
-      xDst: checkNodeInput(layer, 'x[1]', x[1], inDst),
+      xSrc: checkNodeInput(layer, 'x[0]', x[0], inSrc, scanValues),
+      xDst: checkNodeInput(layer, 'x[1]', x[1], inDst, scanValues),
       bipartite: true,
     };
   }
-  const v = checkNodeInput(layer, 'x', x, inSrc);
+  const v = checkNodeInput(layer, 'x', x, inSrc, scanValues);
   return { xSrc: v, xDst: v, bipartite: false };
 }

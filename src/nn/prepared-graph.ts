@@ -5,7 +5,8 @@
  * so it is computed once per edge-index object and reused across epochs.
  */
 import type { TargetCsr } from '../kernels/kernels.js';
-import { type FloatArray, allocate, dtypeOf } from '../tensor/tensor.js';
+import type { Variable } from '../autograd/variable.js';
+import { type FloatArray, Tensor, allocate, dtypeOf } from '../tensor/tensor.js';
 import { type EdgeIndex, type EdgeIndexInput, toEdgeIndex } from '../graph/edge-index.js';
 import { replaceSelfLoops } from '../graph/self-loops.js';
 import { sortByTarget } from '../graph/target-csr.js';
@@ -108,4 +109,29 @@ export function slotsToEdgeOrder(
     for (let h = 0; h < width; h++) out[e * width + h] = perSlot[p * width + h]!;
   }
   return out;
+}
+
+/** A layer's output with its attention weights: α [E', H] for the edges `edgeIndex`. */
+export interface AttentionOutput {
+  readonly out: Variable;
+  readonly edgeIndex: EdgeIndex;
+  readonly alpha: Tensor;
+}
+
+/** Wraps a layer's output; α is put into edge order only if someone reads it. */
+export function attentionOutput(
+  out: Variable,
+  prepared: PreparedGraph,
+  alphaBySlot: Tensor,
+): AttentionOutput {
+  let alpha: Tensor | null = null;
+  const heads = alphaBySlot.shape[1]!;
+  return {
+    out,
+    edgeIndex: prepared.edges,
+    get alpha(): Tensor {
+      alpha ??= new Tensor(slotsToEdgeOrder(prepared, alphaBySlot.data, heads), alphaBySlot.shape);
+      return alpha;
+    },
+  };
 }

@@ -139,7 +139,8 @@ export class GATModel extends Module {
       h = isSparseInput(h)
         ? dropoutCsr(h, c.dropout, rng, this.training)
         : dropout(h, c.dropout, rng, this.training);
-      const r = this.convs[l]!.forwardWithAttention(h, edgeIndex, { rng });
+      // The input was checked above; hidden features come from our own ops.
+      const r = this.convs[l]!.forwardWithAttention(h, edgeIndex, { rng, validate: false });
       attention.push({ edgeIndex: r.edgeIndex, alpha: r.alpha });
       out = l === this.convs.length - 1 ? r.out : elu(r.out);
       h = out;

@@ -1,0 +1,82 @@
+/**
+ * One Cora training-speed case in its own process:
+ *   node --import tsx bench/epoch-case.ts '{"model":"gatv2","kernels":"wasm","epochs":50}'
+ * Recipe of ../shared/bench/README.md: conv(F→8, heads 8, dropout 0.6) + ELU,
+ * conv(64→classes, heads 1, concat false, dropout 0.6), input dropout 0.6, Adam lr 0.005,
+ * weight decay 5e-4, row-normalised (sparse) features, public split.
+ * "train epoch" = forward + backward + optimiser step on the full graph; "inference" = one
+ * eval-mode forward without recording.
+ */
+import { performance } from 'node:perf_hooks';
+import { crossEntropy } from '../src/autograd/ops/loss.js';
+import { backward, noGrad } from '../src/autograd/variable.js';
+import { loadPlanetoid } from '../src/data/planetoid-node.js';
+import { setKernels } from '../src/kernels/backend.js';
+import { GATModel } from '../src/nn/models/gat.js';
+import { adam } from '../src/optim/optimizers.js';
+import { Optimizer } from '../src/optim/optimizer.js';
+import { loadKernels } from './kernel-choice.js';
+
+interface EpochSpec {
+  dataset?: string;
+  model: 'gat' | 'gatv2';
+  kernels: string;
+  epochs: number;
+  dataDir: string;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const spec = JSON.parse(process.argv[2] ?? '{}') as EpochSpec;
+setKernels(await loadKernels(spec.kernels));
+const data = await loadPlanetoid(spec.dataset ?? 'cora', {
+  dataDir: spec.dataDir,
+  download: false,
+});
+const model = new GATModel({
+  variant: spec.model,
+  inChannels: data.numFeatures,
+  hiddenChannels: 8,
+  outChannels: data.numClasses,
+  heads: 8,
+  dropout: 0.6,
+  seed: 0,
+});
+const optimizer = new Optimizer(model.parameters(), adam(0.005, { weightDecay: 5e-4 }));
+const trainRows = Int32Array.from(Array.from(data.trainMask.keys()).filter((i) => data.trainMask[i] === 1));
+
+const epochMs: number[] = [];
+const warmup = 5;
+for (let epoch = 0; epoch < spec.epochs + warmup; epoch++) {
+  const t0 = performance.now();
+  model.train();
+  model.zeroGrad();
+  const loss = crossEntropy(model.forward(data.features, data.edgeIndex), data.labels, trainRows);
+  backward(loss);
+  optimizer.step();
+  if (epoch >= warmup) epochMs.push(performance.now() - t0);
+}
+model.eval();
+const inferMs: number[] = [];
+for (let r = 0; r < 20; r++) {
+  const t0 = performance.now();
+  noGrad(() => model.forward(data.features, data.edgeIndex));
+  inferMs.push(performance.now() - t0);
+}
+const round = (x: number): number => Math.round(x * 100) / 100;
+console.log(
+  JSON.stringify({
+    kind: 'train-epoch',
+    dataset: spec.dataset ?? 'cora',
+    model: spec.model,
+    kernels: spec.kernels,
+    epochs: spec.epochs,
+    trainEpochMsMedian: round(quantile(epochMs, 0.5)),
+    trainEpochMsP10: round(quantile(epochMs, 0.1)),
+    inferenceMsMedian: round(quantile(inferMs, 0.5)),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  }),
+);
