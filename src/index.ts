@@ -68,5 +68,5 @@ export * from './io/index.js';
 // Optimisers
 export * from './optim/index.js';
 
-// Data
-export type { NodeClassificationDataset, NodeFeatures } from './data/graph.js';
+// Data: Planetoid parsing, user graphs, the karate club, generators (bytes and objects in)
+export * from './data/index.js';

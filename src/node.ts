@@ -1,0 +1,6 @@
+/**
+ * graphattn's Node-only API ('graphattn/node'): reading datasets from disk, downloading and
+ * caching Planetoid, and writing files atomically. Everything browser-safe is in 'graphattn'.
+ */
+export * from './data/node.js';
+export { writeFileAtomic } from './io/atomic-write-node.js';
