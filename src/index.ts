@@ -70,3 +70,6 @@ export * from './optim/index.js';
 
 // Data: Planetoid parsing, user graphs, the karate club, generators (bytes and objects in)
 export * from './data/index.js';
+
+// Training (full batch), metrics, checkpoints as bytes
+export * from './train/index.js';

@@ -4,3 +4,4 @@
  */
 export * from './data/node.js';
 export { writeFileAtomic } from './io/atomic-write-node.js';
+export { loadCheckpoint, saveCheckpoint } from './train/checkpoint-node.js';
