@@ -81,8 +81,9 @@ export function parseFlags<S extends FlagSpecs>(
     options[name] =
       spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short };
   }
+  const args = joinNegativeValues(argv, specs);
   const parse = () =>
-    parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
+    parseArgs({ args, options, strict: true, allowPositionals: false, tokens: true });
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse();
@@ -102,6 +103,26 @@ export function parseFlags<S extends FlagSpecs>(
     if (typeof value === 'string' || typeof value === 'boolean') values[name] = value;
   }
   return new ParsedFlags<S>(values, given);
+}
+
+/**
+ * parseArgs reads `--seed -1` as two flags; join a negative number to the value flag before
+ * it (`--seed=-1`) so the value check can say what is wrong with it.
+ */
+function joinNegativeValues(argv: readonly string[], specs: FlagSpecs): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const spec = arg.startsWith('--') ? specs[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function errorCode(e: unknown): string | undefined {

@@ -106,30 +106,40 @@ function recipeLine(name: string, dataset: string): string {
   );
 }
 
-/** The recipe for the dataset with every given flag applied. */
-export function trainConfigFrom(flags: TrainFlags, dataset: LoadedDataset): TrainConfig {
-  const model = choice('model', flags.string('model') ?? 'gatv2', MODELS);
-  const base = paperRecipe(dataset.builtin ?? dataset.key, model);
-  const stopping = optional('early-stopping', flags.string('early-stopping'), (f, raw) =>
-    choice<EarlyStoppingRule>(f, raw, ['gat', 'pyg']),
-  );
-  return {
-    model,
-    hidden: optional('hidden', flags.string('hidden'), positiveInt) ?? base.hidden,
-    heads: optional('heads', flags.string('heads'), positiveInt) ?? base.heads,
-    outHeads: optional('out-heads', flags.string('out-heads'), positiveInt) ?? base.outHeads,
-    dropout: optional('dropout', flags.string('dropout'), dropoutRate) ?? base.dropout,
-    attentionDropout:
-      optional('attention-dropout', flags.string('attention-dropout'), dropoutRate) ??
-      base.attentionDropout,
-    lr: optional('lr', flags.string('lr'), positiveNumber) ?? base.lr,
-    weightDecay:
-      optional('weight-decay', flags.string('weight-decay'), nonNegativeNumber) ?? base.weightDecay,
-    epochs: optional('epochs', flags.string('epochs'), positiveInt) ?? base.epochs,
-    patience: optional('patience', flags.string('patience'), positiveInt) ?? base.patience,
-    seed: optional('seed', flags.string('seed'), seedValue) ?? base.seed,
-    ...(stopping === undefined ? {} : { earlyStopping: stopping }),
+/** The fields of the recipe that flags override. */
+export type TrainOverrides = Partial<TrainConfig> & Pick<TrainConfig, 'model'>;
+
+/** Reads every training flag (so a bad value fails before any data is loaded). */
+export function trainOverrides(flags: TrainFlags): TrainOverrides {
+  const o: TrainOverrides = { model: choice('model', flags.string('model') ?? 'gatv2', MODELS) };
+  const set = <K extends keyof TrainConfig>(key: K, value: TrainConfig[K] | undefined): void => {
+    if (value !== undefined) o[key] = value;
   };
+  set('hidden', optional('hidden', flags.string('hidden'), positiveInt));
+  set('heads', optional('heads', flags.string('heads'), positiveInt));
+  set('outHeads', optional('out-heads', flags.string('out-heads'), positiveInt));
+  set('dropout', optional('dropout', flags.string('dropout'), dropoutRate));
+  set(
+    'attentionDropout',
+    optional('attention-dropout', flags.string('attention-dropout'), dropoutRate),
+  );
+  set('lr', optional('lr', flags.string('lr'), positiveNumber));
+  set('weightDecay', optional('weight-decay', flags.string('weight-decay'), nonNegativeNumber));
+  set('epochs', optional('epochs', flags.string('epochs'), positiveInt));
+  set('patience', optional('patience', flags.string('patience'), positiveInt));
+  set('seed', optional('seed', flags.string('seed'), seedValue));
+  set(
+    'earlyStopping',
+    optional('early-stopping', flags.string('early-stopping'), (f, raw) =>
+      choice<EarlyStoppingRule>(f, raw, ['gat', 'pyg']),
+    ),
+  );
+  return o;
+}
+
+/** The papers' recipe for the dataset with the flags' overrides applied. */
+export function trainConfigFor(dataset: LoadedDataset, overrides: TrainOverrides): TrainConfig {
+  return { ...paperRecipe(dataset.builtin ?? dataset.key, overrides.model), ...overrides };
 }
 
 /** Fails before training, not after it, when the checkpoint cannot be written there. */
@@ -233,10 +243,10 @@ export const trainCommand = defineCommand({
   ],
   async run(flags, ctx) {
     // Check every flag before loading anything.
+    const overrides = trainOverrides(flags);
     const runs = optional('runs', flags.string('runs'), positiveInt) ?? 1;
     const savePath = flags.string('save');
     if (savePath !== undefined) checkSavePath(savePath);
-    choice('model', flags.string('model') ?? 'gatv2', MODELS);
 
     const dataset = await loadDataset(
       {
@@ -248,7 +258,7 @@ export const trainCommand = defineCommand({
       ctx,
       { fallback: true },
     );
-    const config = trainConfigFrom(flags, dataset);
+    const config = trainConfigFor(dataset, overrides);
     const json = flags.boolean('json');
 
     if (!flags.boolean('quiet')) notice(ctx, `training on ${describeDataset(dataset)}`);
