@@ -7,7 +7,6 @@ import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { type Variable, backward, parameter } from '../../src/autograd/variable.js';
 import { kernels, setKernels } from '../../src/kernels/backend.js';
 import type { Kernels } from '../../src/kernels/kernels.js';
-import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { EdgeIndex } from '../../src/graph/edge-index.js';
 import { sortByTarget } from '../../src/graph/target-csr.js';
 import {
@@ -19,9 +18,9 @@ import { gatv2Attention } from '../../src/nn/functional/gatv2-attention.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectAllClose } from '../helpers/allclose.js';
+import { implementations } from '../helpers/implementations.js';
 import { randomTensor } from '../helpers/random.js';
 
-const implementations: Kernels[] = [referenceKernels];
 const tight = { atol: 1e-12, rtol: 1e-10 };
 
 /** A random multigraph with duplicates, self-loops and (some) targets without in-edges. */
@@ -230,5 +229,103 @@ for (const impl of implementations) {
       backward(out, Tensor.full([2, 2], 1, 'float64'));
       expect(Array.from(xr.grad!.data.subarray(2))).toEqual([0, 0]);
     });
+  });
+}
+
+/** float32 kernels (where the fast implementations run) against the float64 composition. */
+for (const impl of implementations) {
+  describe(`fused attention in float32 (${impl.name} kernels)`, () => {
+    let previous: Kernels;
+    beforeAll(() => {
+      previous = kernels();
+      setKernels(impl);
+    });
+    afterAll(() => setKernels(previous));
+    const loose = { atol: 2e-5, rtol: 2e-4 };
+    const numSrc = 9;
+    const numDst = 8;
+    const E = 40;
+    const edges = randomGraph(numSrc, numDst, E, 77);
+    const { graph, edgeOfSlot } = sortByTarget(edges, numSrc, numDst);
+
+    for (const c of cases) {
+      const HC = c.heads * c.channels;
+      it(`GATv2 and GAT: H=${c.heads} C=${c.channels} edge=${c.edge} dropout=${c.drop}`, () => {
+        const dropEdgeOrder = c.drop ? dropScaleFor(E * c.heads, 6) : null;
+        const dropSlot =
+          dropEdgeOrder === null
+            ? null
+            : permuteRows(new Tensor(dropEdgeOrder, [E, c.heads]), edgeOfSlot);
+        const composedOpts = {
+          heads: c.heads,
+          numDst,
+          negativeSlope: 0.2,
+          dropScale: dropEdgeOrder,
+        };
+        const opts = {
+          heads: c.heads,
+          channels: c.channels,
+          negativeSlope: 0.2,
+          dropScale: dropSlot === null ? null : dropSlot.to('float32').data,
+        };
+        const upstream = randomTensor([numDst, HC], 50);
+        const f64 = [
+          randomTensor([numSrc, HC], 51),
+          randomTensor([numDst, HC], 52),
+          randomTensor([HC], 53),
+          randomTensor([E, HC], 54),
+        ];
+        const v64 = f64.map((t) => parameter(t));
+        const v32 = f64.map((t, k) =>
+          parameter(k === 3 ? permuteRows(t, edgeOfSlot).to('float32') : t.to('float32')),
+        );
+        const fused = gatv2Attention(
+          graph,
+          v32[0]!,
+          v32[1]!,
+          c.edge ? v32[3]! : null,
+          v32[2]!,
+          opts,
+        );
+        const ref = gatv2AttentionComposed(
+          edges,
+          v64[0]!,
+          v64[1]!,
+          c.edge ? v64[3]! : null,
+          v64[2]!,
+          composedOpts,
+        );
+        expectAllClose(fused.out.data, ref.out.data, loose, 'GATv2 out');
+        backward(fused.out, upstream.to('float32'));
+        backward(ref.out, upstream);
+        for (let k = 0; k < 3; k++)
+          expectAllClose(v32[k]!.grad!.data, v64[k]!.grad!.data, loose, `GATv2 grad ${k}`);
+
+        const s64 = [
+          randomTensor([numSrc, HC], 61),
+          randomTensor([numSrc, c.heads], 62),
+          randomTensor([numDst, c.heads], 63),
+          randomTensor([E, c.heads], 64),
+        ];
+        const w64 = s64.map((t) => parameter(t));
+        const w32 = s64.map((t, k) =>
+          parameter(k === 3 ? permuteRows(t, edgeOfSlot).to('float32') : t.to('float32')),
+        );
+        const gf = gatAttention(graph, w32[0]!, w32[1]!, w32[2]!, c.edge ? w32[3]! : null, opts);
+        const gr = gatAttentionComposed(
+          edges,
+          w64[0]!,
+          w64[1]!,
+          w64[2]!,
+          c.edge ? w64[3]! : null,
+          composedOpts,
+        );
+        expectAllClose(gf.out.data, gr.out.data, loose, 'GAT out');
+        backward(gf.out, upstream.to('float32'));
+        backward(gr.out, upstream);
+        for (let k = 0; k < 3; k++)
+          expectAllClose(w32[k]!.grad!.data, w64[k]!.grad!.data, loose, `GAT grad ${k}`);
+      });
+    }
   });
 }
