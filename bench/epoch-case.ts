@@ -46,7 +46,9 @@ const model = new GATModel({
   seed: 0,
 });
 const optimizer = new Optimizer(model.parameters(), adam(0.005, { weightDecay: 5e-4 }));
-const trainRows = Int32Array.from(Array.from(data.trainMask.keys()).filter((i) => data.trainMask[i] === 1));
+const trainRows = Int32Array.from(
+  Array.from(data.trainMask.keys()).filter((i) => data.trainMask[i] === 1),
+);
 
 const epochMs: number[] = [];
 const warmup = 5;
