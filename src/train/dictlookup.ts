@@ -26,6 +26,7 @@
  * batch 256) converge in a few dozen on a CPU.
  */
 import { relu } from '../autograd/ops/activations.js';
+import { dropout } from '../autograd/ops/dropout.js';
 import { gatherRows } from '../autograd/ops/gather-scatter.js';
 import { crossEntropy } from '../autograd/ops/loss.js';
 import { matmul } from '../autograd/ops/matmul.js';
@@ -74,6 +75,8 @@ export interface DictionaryLookupOptions {
   perfectEpochs?: number;
   /** Stop after this many epochs without a gain in training accuracy. Default 20. */
   patience?: number;
+  /** Dropout on the attention layer's output before the readout. Default 0. */
+  dropout?: number;
 }
 
 export interface DictionaryLookupResult {
@@ -102,6 +105,8 @@ export interface DictionaryLookupModelOptions {
   /** Hidden width d; must be divisible by heads. */
   dim: number;
   seed?: number;
+  /** Dropout on the attention layer's output at the query nodes, while training. Default 0. */
+  dropout?: number;
   /** float64 for gradient checks. Default float32. */
   dtype?: DType;
 }
@@ -113,7 +118,9 @@ export class DictionaryLookupModel extends Module {
   readonly embedding: Variable;
   readonly conv: GATConv | GATv2Conv;
   readonly readout: Linear;
+  readonly dropout: number;
   private readonly dtype: DType;
+  private readonly rng: Random;
 
   constructor(options: DictionaryLookupModelOptions) {
     super();
@@ -128,6 +135,12 @@ export class DictionaryLookupModel extends Module {
     }
     this.k = k;
     this.dtype = options.dtype ?? 'float32';
+    this.dropout = options.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1)) {
+      throw new RangeError(
+        `DictionaryLookupModel: dropout must be in [0, 1), found ${this.dropout}`,
+      );
+    }
     const rng = new Random(options.seed ?? 0);
     // nn.Embedding's N(0, 1) initialisation.
     const table = Tensor.zeros([2 * k, dim], this.dtype);
@@ -150,15 +163,20 @@ export class DictionaryLookupModel extends Module {
       'readout',
       new Linear(dim, k, rng.fork(), { bias: false, dtype: this.dtype }),
     );
+    this.rng = rng.fork();
   }
 
-  /** Logits of the batch's query nodes, in the order of `batch.queryNodes`. [B·k, k] */
-  forward(batch: DictionaryLookupBatch): Variable {
+  /**
+   * Logits of the batch's query nodes, in the order of `batch.queryNodes`. [B·k, k]
+   * `rng` draws the dropout mask (default: the model's own generator).
+   */
+  forward(batch: DictionaryLookupBatch, { rng }: { rng?: Random } = {}): Variable {
     const features =
       batch.features.dtype === this.dtype ? batch.features : batch.features.to(this.dtype);
     const h = relu(matmul(constant(features), this.embedding)); // [B·2k, d]
     const attended = this.conv.forward(h, batch.edgeIndex); // [B·2k, d]
-    return this.readout.forward(gatherRows(attended, batch.queryNodes)); // [B·k, k]
+    const queries = gatherRows(attended, batch.queryNodes); // [B·k, d]
+    return this.readout.forward(dropout(queries, this.dropout, rng ?? this.rng, this.training)); // [B·k, k]
   }
 }
 
@@ -270,6 +288,7 @@ export function runDictionaryLookup(options: DictionaryLookupOptions): Dictionar
     heads,
     dim,
     seed: rng.nextUint32(),
+    dropout: options.dropout ?? 0,
   });
   const schedule = new ReduceLROnPlateau(lr, {
     mode: 'max',
