@@ -24,7 +24,12 @@ export const COMMANDS: readonly Command[] = [
 
 /** The version in package.json (two folders up from src/cli and from dist/cli). */
 export function version(): string {
-  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  } catch {
+    return 'unknown';
+  }
   const parsed: unknown = JSON.parse(text);
   if (typeof parsed === 'object' && parsed !== null && 'version' in parsed) {
     return String(parsed.version);

@@ -117,5 +117,6 @@ function renderHelp<S extends FlagSpecs>(spec: CommandSpec<S>): string {
     out.push('', 'Examples:');
     for (const example of spec.examples) out.push(`  ${example}`);
   }
+  out.push('', 'Exit status: 0 success, 1 internal error (a bug), 2 bad usage or data.');
   return `${out.join('\n')}\n`;
 }

@@ -43,6 +43,12 @@ export function trainingProgress(
   return sink.isTTY ? new TtyProgress(sink, options) : new PlainProgress(sink, options);
 }
 
+/** The sink's width; 80 when unknown (some pseudo-terminals report 0). */
+function terminalWidth(sink: TextSink): number {
+  const c = sink.columns;
+  return c !== undefined && c >= 20 ? c : 80;
+}
+
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 function runLabel(run: number, runs: number): string {
@@ -130,7 +136,8 @@ class TtyProgress extends RunTracker {
     const filled = Math.round(frac * barWidth);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
     this.draw(
-      `${runLabel(run, this.options.runs)}${bar} ${stats.epoch}/${this.options.maxEpochs} ${epochText(stats)}`,
+      `${runLabel(run, this.options.runs)}${bar} ${stats.epoch}/${this.options.maxEpochs} ` +
+        `loss ${stats.trainLoss.toFixed(3)} train ${pct(stats.trainAcc)} val ${pct(stats.valAcc)}`,
     );
   }
 
@@ -141,7 +148,7 @@ class TtyProgress extends RunTracker {
 
   /** Overwrites the current line, cut to the terminal width so it never wraps. */
   private draw(line: string): void {
-    const columns = this.sink.columns ?? 80;
+    const columns = terminalWidth(this.sink);
     const fitted = line.length >= columns ? line.slice(0, Math.max(0, columns - 1)) : line;
     this.sink.write(`\r\x1b[2K${fitted}`);
   }
@@ -173,7 +180,7 @@ export class StatusLine {
     const t = this.now();
     if (t - this.lastDraw < 100) return;
     this.lastDraw = t;
-    const columns = this.sink.columns ?? 80;
+    const columns = terminalWidth(this.sink);
     this.sink.write(`\r\x1b[2K${text.length >= columns ? text.slice(0, columns - 1) : text}`);
     this.drawn = true;
   }

@@ -170,9 +170,12 @@ export const explainCommand = defineCommand({
       printLine(ctx);
       printLine(
         ctx,
-        `layer ${l.layer} (${conv}, ${l.heads.length} head${l.heads.length === 1 ? '' : 's'}, ` +
-          `${l.degree} in-neighbours incl. self, uniform entropy log ${l.degree} = ${l.maxEntropy.toFixed(3)}): ` +
-          `mean KL from uniform ${l.klMean.toFixed(3)}, mean entropy ${l.entropyMean.toFixed(3)}`,
+        `layer ${l.layer} (${conv}, ${l.heads.length} head${l.heads.length === 1 ? '' : 's'}): ` +
+          `${l.degree} in-neighbours incl. self, log ${l.degree} = ${l.maxEntropy.toFixed(3)}`,
+      );
+      printLine(
+        ctx,
+        `  mean over heads: KL from uniform ${l.klMean.toFixed(3)}, entropy ${l.entropyMean.toFixed(3)}`,
       );
       for (const h of l.heads) {
         const top = h.top

@@ -190,6 +190,13 @@ function printSummary(
     ['epochs', summary.epochsMean.toFixed(n === 1 ? 0 : 1)],
     ['ms/epoch', summary.msPerEpoch.toFixed(1)],
   ];
+  if (saved !== null) {
+    rows.push([
+      'saved',
+      `${saved.path} (seed ${saved.run.seed}: val ${percent(saved.run.valAcc)}, test ${percent(saved.run.testAcc)})`,
+    ]);
+  }
+  printLine(ctx, formatTable(rows, { header: false }));
   if (n > 1) {
     const perRun = summary.runs.map((r) => [
       String(r.seed),
@@ -199,25 +206,15 @@ function printSummary(
       percent(r.valAcc),
       percent(r.testAcc),
     ]);
-    rows.push(['runs', '']);
-    printLine(ctx, formatTable(rows, { header: false }));
+    printLine(ctx);
     printLine(
       ctx,
-      formatTable([['seed', 'epochs', 'best', 'train', 'val', 'test'], ...perRun], {
+      formatTable([['seed', 'epochs', 'best epoch', 'train', 'val', 'test'], ...perRun], {
         header: true,
-        indent: 2,
         alignRight: true,
       }),
     );
-    rows.length = 0;
   }
-  if (saved !== null) {
-    rows.push([
-      'saved',
-      `${saved.path} (seed ${saved.run.seed}: val ${percent(saved.run.valAcc)}, test ${percent(saved.run.testAcc)})`,
-    ]);
-  }
-  if (rows.length > 0) printLine(ctx, formatTable(rows, { header: false }));
 }
 
 export const trainCommand = defineCommand({
