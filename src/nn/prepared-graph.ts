@@ -106,7 +106,7 @@ export class PreparedGraph {
     if (this.lazyDstOfSlot === null) {
       const { ptr } = this.graph;
       const out = new Int32Array(this.graph.src.length);
-      for (let i = 0; i < this.numDst; i++) out.fill(i, ptr[i]!, ptr[i + 1]!);
+      for (let i = 0; i < this.numDst; i++) out.fill(i, ptr[i], ptr[i + 1]);
       this.lazyDstOfSlot = out;
     }
     return this.lazyDstOfSlot;
