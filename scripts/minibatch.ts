@@ -1,0 +1,176 @@
+/**
+ * Full-batch vs neighbour-sampled mini-batch training, side by side: the paper recipe for the
+ * dataset, `--runs` seeds each (seed, seed+1, ...), test accuracy mean ± std, epochs and
+ * seconds per run.
+ *
+ *   npx tsx scripts/minibatch.ts --dataset pubmed --runs 5
+ *
+ * Options: --dataset cora|citeseer|pubmed (default pubmed), --model gat|gatv2 (gat),
+ * --runs N (5), --seed S (0), --fanouts 10,10 (nearest hop first; -1 = all),
+ * --batch-size B (64), --eval full|sampled (full: exact full-graph evaluation; sampled:
+ * sampled inference with --eval-fanouts, default the training fan-outs), --only full|sampled
+ * (run one side), --epochs E (recipe), --kernels reference|wasm (wasm),
+ * --data-dir DIR (default ../shared/datasets/planetoid, offline), --json FILE.
+ */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { loadPlanetoid } from '../src/data/planetoid-node.js';
+import { kernels, setKernels } from '../src/kernels/backend.js';
+import { loadWasmKernels } from '../src/kernels/wasm/index.js';
+import { meanStd } from '../src/train/metrics.js';
+import { type MiniBatchOptions, trainMiniBatch } from '../src/train/minibatch.js';
+import { type RunResult, trainNodeClassifier } from '../src/train/node-classification.js';
+import { type TrainConfig, paperRecipe } from '../src/train/recipes.js';
+
+const { values } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: 'pubmed' },
+    model: { type: 'string', default: 'gat' },
+    runs: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '0' },
+    fanouts: { type: 'string', default: '10,10' },
+    'batch-size': { type: 'string', default: '64' },
+    eval: { type: 'string', default: 'full' },
+    'eval-fanouts': { type: 'string' },
+    only: { type: 'string' },
+    epochs: { type: 'string' },
+    kernels: { type: 'string', default: 'wasm' },
+    'data-dir': { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+function fail(why: string): never {
+  process.stderr.write(`minibatch: ${why}\n`);
+  process.exit(2);
+}
+
+function integer(name: string, text: string | undefined, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    fail(`--${name} must be an integer ≥ ${min}, found '${text}'`);
+  return n;
+}
+
+function fanoutList(name: string, text: string): number[] {
+  const list = text.split(',').map(Number);
+  if (list.some((f) => !(f === -1 || (Number.isInteger(f) && f >= 1))))
+    fail(`--${name} must be comma-separated positive integers or -1, found '${text}'`);
+  return list;
+}
+
+const model =
+  values.model === 'gat' || values.model === 'gatv2'
+    ? values.model
+    : fail(`--model must be gat or gatv2, found '${values.model}'`);
+const runs = integer('runs', values.runs, 1);
+const seed = integer('seed', values.seed, 0);
+if (values.eval !== 'full' && values.eval !== 'sampled')
+  fail(`--eval must be full or sampled, found '${values.eval}'`);
+if (values.only !== undefined && values.only !== 'full' && values.only !== 'sampled')
+  fail(`--only must be full or sampled, found '${values.only}'`);
+const fanouts = fanoutList('fanouts', values.fanouts ?? '10,10');
+const options: MiniBatchOptions = {
+  fanouts,
+  batchSize: integer('batch-size', values['batch-size'], 1),
+  evalFullBatch: values.eval === 'full',
+  evalFanouts: fanoutList('eval-fanouts', values['eval-fanouts'] ?? values.fanouts ?? '10,10'),
+};
+
+if (values.kernels === 'wasm') setKernels(await loadWasmKernels());
+else if (values.kernels !== 'reference')
+  fail(`--kernels must be reference or wasm, found '${values.kernels}'`);
+
+const dataDir =
+  values['data-dir'] ??
+  resolve(fileURLToPath(new URL('../', import.meta.url)), '../shared/datasets/planetoid');
+const datasetName = values.dataset ?? 'pubmed';
+const dataset = await loadPlanetoid(datasetName, { dataDir, download: false });
+
+const config: TrainConfig = { ...paperRecipe(datasetName, model), seed };
+if (values.epochs !== undefined) config.epochs = integer('epochs', values.epochs, 1);
+
+interface Row {
+  seed: number;
+  testAcc: number;
+  valAcc: number;
+  bestEpoch: number;
+  epochs: number;
+  seconds: number;
+}
+
+function row(r: RunResult, seconds: number): Row {
+  const { testAcc, valAcc, bestEpoch, epochs } = r;
+  return { seed: r.seed, testAcc, valAcc, bestEpoch, epochs, seconds };
+}
+
+const pct = (x: number): string => (100 * x).toFixed(1);
+const line = (label: string, r: Row): string =>
+  `${label} seed ${r.seed}: test ${pct(r.testAcc)}  val ${pct(r.valAcc)}  best epoch ${r.bestEpoch}/${r.epochs}  ${r.seconds.toFixed(1)} s`;
+
+console.log(
+  `${dataset.name} ${model}: ${runs} runs, seeds ${seed}..${seed + runs - 1}, kernels ${kernels().name}; ` +
+    `sampled: fan-outs [${fanouts.join(', ')}], batch ${options.batchSize}, ${values.eval} evaluation` +
+    (values.eval === 'sampled' ? ` (fan-outs [${options.evalFanouts?.join(', ')}])` : ''),
+);
+console.log(JSON.stringify(config));
+
+const full: Row[] = [];
+const sampled: Row[] = [];
+for (let r = 0; r < runs; r++) {
+  const runConfig = { ...config, seed: seed + r };
+  if (values.only !== 'sampled') {
+    const t0 = performance.now();
+    const res = trainNodeClassifier(dataset, runConfig, {}, r);
+    full.push(row(res, (performance.now() - t0) / 1000));
+    console.log(line('full   ', full[full.length - 1]!));
+  }
+  if (values.only !== 'full') {
+    const t0 = performance.now();
+    const res = trainMiniBatch(dataset, runConfig, options, {}, r);
+    sampled.push(row(res, (performance.now() - t0) / 1000));
+    console.log(line('sampled', sampled[sampled.length - 1]!));
+  }
+}
+
+function summary(rows: Row[]): { test: string; epochs: string; seconds: string } | null {
+  if (rows.length === 0) return null;
+  const t = meanStd(rows.map((r) => r.testAcc));
+  const e = meanStd(rows.map((r) => r.epochs));
+  const s = meanStd(rows.map((r) => r.seconds));
+  return {
+    test: `${pct(t.mean)} ± ${pct(t.std)}`,
+    epochs: `${e.mean.toFixed(0)} ± ${e.std.toFixed(0)}`,
+    seconds: `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}`,
+  };
+}
+
+const sides: [string, Row[]][] = [
+  ['full batch', full],
+  [`sampled [${fanouts.join(',')}] × ${options.batchSize}`, sampled],
+];
+console.log('');
+console.log(`${'mode'.padEnd(28)}${'test acc (%)'.padEnd(16)}${'epochs'.padEnd(12)}seconds/run`);
+for (const [label, rows] of sides) {
+  const s = summary(rows);
+  if (s !== null)
+    console.log(`${label.padEnd(28)}${s.test.padEnd(16)}${s.epochs.padEnd(12)}${s.seconds}`);
+}
+if (full.length > 0 && sampled.length > 0) {
+  const gap =
+    meanStd(sampled.map((r) => r.testAcc)).mean - meanStd(full.map((r) => r.testAcc)).mean;
+  console.log(`sampled − full: ${(100 * gap).toFixed(2)} percentage points`);
+}
+if (values.json !== undefined) {
+  writeFileSync(
+    values.json,
+    JSON.stringify(
+      { dataset: dataset.name, config, options, kernels: kernels().name, full, sampled },
+      null,
+      2,
+    ),
+  );
+}

@@ -1,0 +1,314 @@
+/**
+ * Mini-batch node classification with neighbour sampling (PyG's `NeighborLoader`, GraphSAGE's
+ * sampler), for graphs whose full-batch activations do not fit.
+ *
+ * Each epoch: the training nodes are shuffled (seeded) and cut into batches of seeds; for
+ * each batch the sampler draws `fanouts[h]` in-neighbours per node at hop h (see
+ * graph/neighbor-sampler.ts), the two-layer model runs on that subgraph only, the loss is the
+ * cross-entropy over the seeds, and one Adam step follows. After the epoch the model is
+ * evaluated — full-batch without recording (the default, exact) or by sampled inference
+ * (the same sampler over the val/test nodes, for graphs where even inference does not fit) —
+ * and the same early stopping as the full-batch trainer picks the weights that are restored.
+ *
+ * Every random draw is seeded from `config.seed`: the model's dropout, the shuffle and the
+ * sampling each have their own generator, so a run is reproducible bit for bit.
+ */
+import { crossEntropy } from '../autograd/ops/loss.js';
+import { backward, noGrad } from '../autograd/variable.js';
+import type { NodeClassificationDataset } from '../data/graph.js';
+import { NeighborSampler, sliceNodeFeatures, sliceNodeValues } from '../graph/neighbor-sampler.js';
+import { GATModel } from '../nn/models/gat.js';
+import { adam } from '../optim/optimizers.js';
+import { Optimizer } from '../optim/optimizer.js';
+import { Random } from '../tensor/random.js';
+import { type FloatArray, Tensor } from '../tensor/tensor.js';
+import { createEarlyStopping } from './early-stopping.js';
+import { argmax, maskedCrossEntropy, predictionAccuracy } from './metrics.js';
+import {
+  type EpochMetrics,
+  type Evaluation,
+  type RunResult,
+  TrainConfigError,
+  type TrainHooks,
+  evaluateModel,
+} from './node-classification.js';
+import type { TrainConfig } from './recipes.js';
+
+/** The trainer's model has two attention layers, so two hops are sampled. */
+const NUM_LAYERS = 2;
+
+export interface MiniBatchOptions {
+  /**
+   * In-neighbours sampled per node at each hop, nearest the seeds first (PyG's
+   * `num_neighbors`); −1 takes all. One entry per layer.
+   */
+  fanouts: readonly number[];
+  /** Seed (training) nodes per batch. */
+  batchSize: number;
+  /**
+   * Evaluate with one full-graph forward pass (exact; default true), or with sampled
+   * inference over the split nodes (`evalFanouts`, `evalBatchSize`) when that does not fit.
+   */
+  evalFullBatch?: boolean;
+  /** Fan-outs of sampled inference; default `fanouts` ([-1, -1] is exact). */
+  evalFanouts?: readonly number[];
+  /** Seeds per batch of sampled inference; default max(batchSize, 512). */
+  evalBatchSize?: number;
+}
+
+export interface SampledInferenceOptions {
+  fanouts: readonly number[];
+  batchSize: number;
+  /** Seeds the sampling; the same seed gives the same subgraphs, so epochs compare fairly. */
+  seed: number;
+  /** Nodes to predict; default every node in the train, val or test mask. */
+  nodes?: Int32Array;
+}
+
+function rowsOf(mask: Uint8Array): Int32Array {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) count++;
+  const rows = new Int32Array(count);
+  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i] === 1) rows[k++] = i;
+  return rows;
+}
+
+function checkFanouts(fn: string, name: string, fanouts: readonly number[]): void {
+  if (!Array.isArray(fanouts) || fanouts.length !== NUM_LAYERS) {
+    throw new TrainConfigError(
+      `${fn}: ${name} must have ${NUM_LAYERS} entries (one per layer), found ${
+        Array.isArray(fanouts) ? `${fanouts.length}` : typeof fanouts
+      }`,
+    );
+  }
+  fanouts.forEach((f, h) => {
+    if (!(f === -1 || (Number.isInteger(f) && f >= 1))) {
+      throw new TrainConfigError(
+        `${fn}: ${name}[${h}] must be a positive integer or -1 (all), found ${f}`,
+      );
+    }
+  });
+}
+
+function checkBatchSize(fn: string, name: string, size: number): void {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new TrainConfigError(`${fn}: ${name} must be a positive integer, found ${size}`);
+  }
+}
+
+/**
+ * Logits of `nodes` from sampled subgraphs, batch by batch, without recording; returned as
+ * [N, classes] with zero rows for nodes not predicted. Eval mode; the model's training mode
+ * is restored afterwards.
+ */
+export function predictSampled(
+  model: GATModel,
+  dataset: NodeClassificationDataset,
+  sampler: NeighborSampler,
+  options: SampledInferenceOptions,
+): Tensor {
+  const fn = 'predictSampled';
+  checkFanouts(fn, 'fanouts', options.fanouts);
+  checkBatchSize(fn, 'batchSize', options.batchSize);
+  if (sampler.numNodes !== dataset.numNodes) {
+    throw new TrainConfigError(
+      `${fn}: the sampler has ${sampler.numNodes} nodes, expected ${dataset.numNodes} (dataset.numNodes)`,
+    );
+  }
+  const nodes =
+    options.nodes ??
+    rowsOf(dataset.trainMask.map((t, i) => t | dataset.valMask[i]! | dataset.testMask[i]!));
+  const k = dataset.numClasses;
+  const rng = new Random(options.seed);
+  const logits = Tensor.zeros([dataset.numNodes, k], model.config.dtype); // [N, K]
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    noGrad(() => {
+      for (let b = 0; b < nodes.length; b += options.batchSize) {
+        const seeds = nodes.subarray(b, Math.min(b + options.batchSize, nodes.length));
+        const sub = sampler.sample(seeds, options.fanouts, rng);
+        const out = model.forward(sliceNodeFeatures(dataset.features, sub.nodes), sub.edgeIndex);
+        for (let s = 0; s < seeds.length; s++) {
+          logits.data.set(out.value.data.subarray(s * k, (s + 1) * k), seeds[s]! * k);
+        }
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  return logits;
+}
+
+/** Accuracies and val loss as `evaluateModel`, from sampled inference over the split nodes. */
+export function evaluateSampled(
+  model: GATModel,
+  dataset: NodeClassificationDataset,
+  sampler: NeighborSampler,
+  options: SampledInferenceOptions,
+): Evaluation {
+  const logits = predictSampled(model, dataset, sampler, options);
+  const pred = argmax(logits);
+  return {
+    trainAcc: predictionAccuracy(pred, dataset.labels, dataset.trainMask),
+    valAcc: predictionAccuracy(pred, dataset.labels, dataset.valMask),
+    testAcc: predictionAccuracy(pred, dataset.labels, dataset.testMask),
+    valLoss: maskedCrossEntropy(logits, dataset.labels, dataset.valMask),
+    pred,
+    logits,
+  };
+}
+
+function copyValues(from: readonly { value: Tensor }[], to: readonly FloatArray[]): void {
+  for (let i = 0; i < from.length; i++) to[i]!.set(from[i]!.value.data);
+}
+
+/**
+ * Trains one two-layer model with `config` by neighbour-sampled mini-batches and returns it
+ * with the best weights, in the full-batch trainer's `RunResult` shape. An epoch is one pass
+ * over the training nodes (⌈train / batchSize⌉ optimiser steps); `trainLoss` is the mean
+ * over the epoch's seeds.
+ */
+export function trainMiniBatch(
+  dataset: NodeClassificationDataset,
+  config: TrainConfig,
+  options: MiniBatchOptions,
+  hooks: TrainHooks = {},
+  run = 0,
+): RunResult {
+  const fn = `trainMiniBatch (${dataset.name})`;
+  checkFanouts(fn, 'options.fanouts', options.fanouts);
+  checkBatchSize(fn, 'options.batchSize', options.batchSize);
+  const evalFullBatch = options.evalFullBatch ?? true;
+  const evalFanouts = options.evalFanouts ?? options.fanouts;
+  const evalBatchSize = options.evalBatchSize ?? Math.max(options.batchSize, 512);
+  if (!evalFullBatch) {
+    checkFanouts(fn, 'options.evalFanouts', evalFanouts);
+    checkBatchSize(fn, 'options.evalBatchSize', evalBatchSize);
+  }
+  for (const key of ['epochs', 'patience'] as const) {
+    const v = config[key];
+    if (!Number.isInteger(v) || v < (key === 'epochs' ? 1 : 0)) {
+      throw new TrainConfigError(
+        `${fn}: config.${key} must be a ${key === 'epochs' ? 'positive' : 'non-negative'} integer, found ${v}`,
+      );
+    }
+  }
+  if (!(config.lr > 0 && Number.isFinite(config.lr)))
+    throw new TrainConfigError(`${fn}: config.lr must be a positive number, found ${config.lr}`);
+  if (!(config.weightDecay >= 0 && Number.isFinite(config.weightDecay))) {
+    throw new TrainConfigError(
+      `${fn}: config.weightDecay must be a non-negative number, found ${config.weightDecay}`,
+    );
+  }
+  const n = dataset.numNodes;
+  for (const key of ['labels', 'trainMask', 'valMask', 'testMask'] as const) {
+    if (dataset[key].length !== n) {
+      throw new TrainConfigError(
+        `${fn}: dataset.${key} has ${dataset[key].length} entries, expected ${n} (numNodes)`,
+      );
+    }
+  }
+  const trainRows = rowsOf(dataset.trainMask);
+  if (trainRows.length === 0) throw new TrainConfigError(`${fn}: trainMask selects no node`);
+  const hasVal = dataset.valMask.some((v) => v === 1);
+
+  const model = new GATModel({
+    variant: config.model,
+    inChannels: dataset.numFeatures,
+    hiddenChannels: config.hidden,
+    outChannels: dataset.numClasses,
+    numLayers: NUM_LAYERS,
+    heads: config.heads,
+    outHeads: config.outHeads,
+    dropout: config.dropout,
+    attentionDropout: config.attentionDropout,
+    seed: config.seed,
+  });
+  const params = model.parameters();
+  const optimizer = new Optimizer(params, adam(config.lr, { weightDecay: config.weightDecay }));
+  const best = params.map((p) => p.value.data.slice());
+  const stopper = createEarlyStopping(
+    config.earlyStopping ?? 'gat',
+    config.patience,
+    config.epochs,
+  );
+  const sampler = new NeighborSampler(dataset.edgeIndex, n);
+  // Separate streams, so changing the batch size does not shift the model's dropout masks.
+  const streams = new Random(config.seed).fork();
+  const shuffleRng = streams.fork();
+  const sampleRng = streams.fork();
+  const evalSeed = streams.nextUint32();
+  const evaluate = (): Evaluation =>
+    evalFullBatch
+      ? evaluateModel(model, dataset)
+      : evaluateSampled(model, dataset, sampler, {
+          fanouts: evalFanouts,
+          batchSize: evalBatchSize,
+          seed: evalSeed,
+        });
+
+  const seeds = new Int32Array(trainRows.length);
+  const history: EpochMetrics[] = [];
+  let bestEpoch = 0;
+  let totalMs = 0;
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    if (hooks.shouldStop?.() === true) break;
+    const start = performance.now();
+    model.train();
+    const order = shuffleRng.permutation(trainRows.length);
+    for (let s = 0; s < order.length; s++) seeds[s] = trainRows[order[s]!]!;
+    let lossSum = 0;
+    for (let b = 0; b < seeds.length; b += options.batchSize) {
+      const batch = seeds.subarray(b, Math.min(b + options.batchSize, seeds.length));
+      const sub = sampler.sample(batch, options.fanouts, sampleRng);
+      const seedRows = new Int32Array(batch.length);
+      for (let s = 0; s < batch.length; s++) seedRows[s] = s;
+      optimizer.zeroGrad();
+      const logits = model.forward(sliceNodeFeatures(dataset.features, sub.nodes), sub.edgeIndex);
+      const loss = crossEntropy(logits, sliceNodeValues(dataset.labels, sub.nodes), seedRows);
+      backward(loss);
+      optimizer.step();
+      lossSum += loss.value.data[0]! * batch.length;
+    }
+    const ev = evaluate();
+    const ms = performance.now() - start;
+    totalMs += ms;
+    const m: EpochMetrics = {
+      epoch,
+      trainLoss: lossSum / seeds.length,
+      trainAcc: ev.trainAcc,
+      valLoss: ev.valLoss,
+      valAcc: ev.valAcc,
+      testAcc: ev.testAcc,
+      ms,
+    };
+    history.push(m);
+    hooks.onEpoch?.(m, run);
+    const decision = hasVal
+      ? stopper.update(epoch, ev.valLoss, ev.valAcc)
+      : { save: true, stop: false };
+    if (decision.save) {
+      copyValues(params, best);
+      bestEpoch = epoch;
+    }
+    if (decision.stop) break;
+  }
+
+  if (bestEpoch > 0) for (let i = 0; i < params.length; i++) params[i]!.value.data.set(best[i]!);
+  optimizer.zeroGrad();
+  model.eval();
+  const final = evaluate();
+  return {
+    seed: config.seed,
+    bestEpoch,
+    epochs: history.length,
+    trainAcc: final.trainAcc,
+    valAcc: final.valAcc,
+    valLoss: final.valLoss,
+    testAcc: final.testAcc,
+    msPerEpoch: history.length === 0 ? NaN : totalMs / history.length,
+    model,
+    history,
+  };
+}
