@@ -32,6 +32,8 @@ export interface EpochMetrics {
   testAcc: number;
   /** Wall time of the epoch: training step and evaluation. */
   ms: number;
+  /** Early stopping kept this epoch's weights (the best so far). */
+  saved?: boolean;
 }
 
 export interface RunResult {
@@ -206,6 +208,13 @@ export function trainNodeClassifier(
     const ev = evaluateModel(model, dataset);
     const ms = performance.now() - start;
     totalMs += ms;
+    const decision = hasVal
+      ? stopper.update(epoch, ev.valLoss, ev.valAcc)
+      : { save: true, stop: false };
+    if (decision.save) {
+      copyValues(params, best);
+      bestEpoch = epoch;
+    }
     const m: EpochMetrics = {
       epoch,
       trainLoss: loss.value.data[0]!,
@@ -214,16 +223,10 @@ export function trainNodeClassifier(
       valAcc: ev.valAcc,
       testAcc: ev.testAcc,
       ms,
+      saved: decision.save,
     };
     history.push(m);
     hooks.onEpoch?.(m, run);
-    const decision = hasVal
-      ? stopper.update(epoch, ev.valLoss, ev.valAcc)
-      : { save: true, stop: false };
-    if (decision.save) {
-      copyValues(params, best);
-      bestEpoch = epoch;
-    }
     if (decision.stop) break;
   }
 

@@ -54,6 +54,8 @@ describe('trainNodeClassifier on the karate club', () => {
     expect(r.testAcc).toBe(best.testAcc);
     expect(r.trainAcc).toBe(best.trainAcc);
     expect(last.valLoss).not.toBe(best.valLoss);
+    expect(best.saved).toBe(true);
+    expect(r.history.slice(r.bestEpoch).every((m) => !m.saved)).toBe(true);
   });
 
   it("restores the lowest val loss under PyG's rule", () => {
