@@ -20,7 +20,8 @@
  *
  * Memory: the in-neighbour CSR is built once (O(N + E)); one [N] scratch map of global to
  * subgraph ids is kept and reset after each call by visiting only the sampled nodes, so each
- * sample costs time and memory proportional to its own size.
+ * sample costs time and memory proportional to its own size (plus, for fan-outs above 32, a
+ * scratch row as long as the largest degree met, kept between calls).
  */
 import type { CsrMatrix } from '../kernels/kernels.js';
 import type { Random } from '../tensor/random.js';
@@ -28,7 +29,11 @@ import { Tensor, allocate } from '../tensor/tensor.js';
 import { type EdgeIndex, toEdgeIndex } from './edge-index.js';
 import { sortByTarget } from './target-csr.js';
 
-/** A sampled subgraph with ids relabelled to 0..nodes.length − 1. */
+/**
+ * A sampled subgraph with ids relabelled to 0..nodes.length − 1. A model with as many layers
+ * as hops, run on it, gives the seeds' outputs in rows 0..numSeeds − 1; other rows see a
+ * truncated neighbourhood and are not meant to be read.
+ */
 export interface SampledSubgraph {
   /** Subgraph id → global node id: the seeds first (in order), then nodes by hop reached. */
   readonly nodes: Int32Array; // [n_sub]
