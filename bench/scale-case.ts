@@ -1,9 +1,14 @@
 /**
  * Full-batch GATv2 training at scale, in its own process:
- *   node --import tsx bench/scale-case.ts '{"nodes":1000000,"edges":20000000,"kernels":"wasm","steps":2}'
+ *   node --max-old-space-size=20000 --import tsx bench/scale-case.ts \
+ *     '{"nodes":1000000,"edges":20000000,"kernels":"wasm","steps":2,"threads":2}'
  * The shape of ../shared/bench/README.md's PyG scale table: GATv2Conv(128 → 8, heads 8) + ELU +
  * GATv2Conv(64 → 16), dense 128-wide float32 features (as PyG's), Adam, one training step =
  * forward + backward + optimiser step. Peak RSS is the whole process's.
+ *
+ * Options: `threads` (default 1) runs the parallel kernels over `kernels` with that many
+ * threads; `profile` adds the time spent in each kernel and the memory at points of the
+ * first step (process.memoryUsage) to the JSON line.
  */
 import { performance } from 'node:perf_hooks';
 import { elu } from '../src/autograd/ops/activations.js';
@@ -11,6 +16,7 @@ import { crossEntropy } from '../src/autograd/ops/loss.js';
 import { backward, noGrad } from '../src/autograd/variable.js';
 import { stochasticBlockModel } from '../src/data/sbm.js';
 import { setKernels } from '../src/kernels/backend.js';
+import type { Kernels } from '../src/kernels/kernels.js';
 import { GATv2Conv } from '../src/nn/gatv2-conv.js';
 import { adam } from '../src/optim/optimizers.js';
 import { Optimizer } from '../src/optim/optimizer.js';
@@ -22,10 +28,78 @@ interface ScaleSpec {
   edges: number;
   kernels: string;
   steps: number;
+  threads?: number;
+  profile?: boolean;
+}
+
+const KERNEL_NAMES = [
+  'gemm',
+  'spmm',
+  'spmmTransposed',
+  'gatv2AttentionForward',
+  'gatv2AttentionBackward',
+  'gatAttentionForward',
+  'gatAttentionBackward',
+] as const;
+
+/** Wraps every kernel of `k` to add its wall time (ms) into `totals`. */
+function timed(k: Kernels, totals: Map<string, number>): Kernels {
+  const time =
+    <A extends unknown[]>(name: string, fn: (...args: A) => void) =>
+    (...args: A): void => {
+      const t = performance.now();
+      fn(...args);
+      totals.set(name, (totals.get(name) ?? 0) + performance.now() - t);
+    };
+  return {
+    ...k,
+    name: k.name,
+    gemm: time('gemm', (a) => k.gemm(a)),
+    spmm: time('spmm', (a, b, n, out, acc) => k.spmm(a, b, n, out, acc)),
+    spmmTransposed: time('spmmTransposed', (a, b, n, out, acc) =>
+      k.spmmTransposed(a, b, n, out, acc),
+    ),
+    gatv2AttentionForward: time('gatv2AttentionForward', (a, o) => k.gatv2AttentionForward(a, o)),
+    gatv2AttentionBackward: time('gatv2AttentionBackward', (a, al, g, o) =>
+      k.gatv2AttentionBackward(a, al, g, o),
+    ),
+    gatAttentionForward: time('gatAttentionForward', (a, o) => k.gatAttentionForward(a, o)),
+    gatAttentionBackward: time('gatAttentionBackward', (a, al, g, o) =>
+      k.gatAttentionBackward(a, al, g, o),
+    ),
+  };
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ScaleSpec;
-setKernels(await loadKernels(spec.kernels));
+const threads = spec.threads ?? 1;
+const profile = spec.profile ?? false;
+const base = await loadKernels(spec.kernels);
+let active = base;
+let terminate = (): void => {};
+if (threads > 1) {
+  const { createParallelKernels } = await import('../src/kernels/parallel/index.js');
+  const parallel = await createParallelKernels({ threads, base });
+  active = parallel;
+  terminate = () => parallel.terminate();
+}
+const kernelMs = new Map<string, number>();
+setKernels(profile ? timed(active, kernelMs) : active);
+
+const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
+const memoryPoints: Record<string, unknown>[] = [];
+const mark = (point: string): void => {
+  if (!profile) return;
+  const m = process.memoryUsage();
+  memoryPoints.push({
+    point,
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    externalMiB: mib(m.external),
+    arrayBuffersMiB: mib(m.arrayBuffers),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  });
+};
+
 const t0 = performance.now();
 const data = stochasticBlockModel({
   numNodes: spec.nodes,
@@ -42,6 +116,7 @@ for (let r = 0; r < data.numNodes; r++) {
     x.data[r * 128 + csr.colIdx[q]!] = csr.values[q]!;
 }
 const generateMs = performance.now() - t0;
+mark('generated');
 
 const conv1 = new GATv2Conv({ inChannels: 128, outChannels: 8, heads: 8, seed: 1 });
 const conv2 = new GATv2Conv({ inChannels: 64, outChannels: 16, heads: 1, seed: 2 });
@@ -52,19 +127,30 @@ const trainRows = Int32Array.from(
 );
 
 const stepMs: number[] = [];
+const stepKernelMs: number[] = [];
 for (let s = 0; s < spec.steps; s++) {
+  const first = s === 0;
+  kernelMs.clear();
   const t = performance.now();
   for (const p of params) p.zeroGrad();
-  const h = elu(conv1.forward(x, data.edgeIndex, { validate: s === 0 }));
-  const loss = crossEntropy(
-    conv2.forward(h, data.edgeIndex, { validate: false }),
-    data.labels,
-    trainRows,
-  );
+  const h1 = conv1.forward(x, data.edgeIndex, { validate: first });
+  if (first) mark('layer 1 forward');
+  const h = elu(h1);
+  const logits = conv2.forward(h, data.edgeIndex, { validate: false });
+  if (first) mark('layer 2 forward');
+  const loss = crossEntropy(logits, data.labels, trainRows);
   backward(loss);
+  if (first) mark('backward');
   optimizer.step();
+  if (first) mark('optimiser step');
   stepMs.push(performance.now() - t);
+  let inKernels = 0;
+  for (const v of kernelMs.values()) inKernels += v;
+  stepKernelMs.push(inKernels);
 }
+const kernelBreakdown = Object.fromEntries(
+  KERNEL_NAMES.filter((n) => kernelMs.has(n)).map((n) => [n, Math.round(kernelMs.get(n)!)]),
+);
 const ti = performance.now();
 noGrad(() =>
   conv2.forward(elu(conv1.forward(x, data.edgeIndex, { validate: false })), data.edgeIndex, {
@@ -72,12 +158,15 @@ noGrad(() =>
   }),
 );
 const inferenceMs = performance.now() - ti;
+mark('inference');
+terminate();
 
 const sorted = [...stepMs].sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     kind: 'scale',
-    kernels: spec.kernels,
+    kernels: active.name,
+    threads,
     nodes: data.numNodes,
     edges: data.edgeIndex.src.length,
     generateMs: Math.round(generateMs),
@@ -85,5 +174,12 @@ console.log(
     stepMsMedian: Math.round(sorted[Math.floor(sorted.length / 2)]!),
     inferenceMs: Math.round(inferenceMs),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(profile
+      ? {
+          lastStepKernelMs: Math.round(stepKernelMs[stepKernelMs.length - 1]!),
+          lastStepKernelBreakdownMs: kernelBreakdown,
+          memory: memoryPoints,
+        }
+      : {}),
   }),
 );

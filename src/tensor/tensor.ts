@@ -9,8 +9,26 @@ export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 export type Shape = readonly number[];
 
+/** Creates the zero-filled storage of a float32 tensor of `length` elements. */
+export type Float32Allocator = (length: number) => Float32Array;
+
+let float32Allocator: Float32Allocator | null = null;
+
+/**
+ * Replaces how float32 storage is allocated (null: `new Float32Array`) and returns the
+ * previous allocator. The parallel kernels switch in shared memory (SharedArrayBuffer) so
+ * that worker threads see tensors without copies, and restore the previous one when they
+ * terminate.
+ */
+export function setFloat32Allocator(allocator: Float32Allocator | null): Float32Allocator | null {
+  const previous = float32Allocator;
+  float32Allocator = allocator;
+  return previous;
+}
+
 export function allocate(dtype: DType, length: number): FloatArray {
-  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  if (dtype === 'float64') return new Float64Array(length);
+  return float32Allocator === null ? new Float32Array(length) : float32Allocator(length);
 }
 
 export function dtypeOf(data: FloatArray): DType {
