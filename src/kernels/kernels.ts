@@ -95,6 +95,21 @@ export interface GatBackwardOutputs {
   readonly gradScoreEdge: FloatArray | null; // [E, H]  added into
 }
 
+/**
+ * A dropout mask drawn by hashing, not by a generator stream: element i is dropped when
+ * dropoutHash(seedLo, seedHi, i) (reference/elementwise.ts) is below `threshold`, so a mask is
+ * a pure function of its seeds — forward and backward regenerate it instead of storing it, and
+ * every implementation produces the same bits.
+ */
+export interface DropoutMask {
+  readonly seedLo: number; // uint32
+  readonly seedHi: number; // uint32
+  /** An element whose hash (uint32) is below this is dropped: ceil(p · 2^32), at most 2^32 − 1. */
+  readonly threshold: number;
+  /** 1/(1−p), the factor of kept elements, applied in the output's precision. */
+  readonly keepScale: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** out = op(A) · op(B)  (+ out when accumulate). */
@@ -124,5 +139,42 @@ export interface Kernels {
     alpha: FloatArray,
     gradOut: FloatArray,
     outputs: GatBackwardOutputs,
+  ): void;
+  /**
+   * out[i] = x[i] · m_i for i < length, m_i = 0 or keepScale by the mask; with x null, m_i
+   * itself. Backward is the same call on the gradient.
+   */
+  dropout(mask: DropoutMask, x: FloatArray | null, out: FloatArray, length: number): void;
+  /** out = x where x > 0, alpha·(eˣ − 1) elsewhere; length elements. */
+  elu(x: FloatArray, alpha: number, out: FloatArray, length: number): void;
+  /** gradX = gradOut · (1 where x > 0, alpha·eˣ elsewhere); length elements. */
+  eluBackward(
+    x: FloatArray,
+    gradOut: FloatArray,
+    alpha: number,
+    gradX: FloatArray,
+    length: number,
+  ): void;
+  /**
+   * out[rows, O] = A · Wᵀ (+ bias on every row) for sparse A [rows, F] and W [O, F] as
+   * PyTorch stores it: the transpose is the kernel's business, not the caller's.
+   */
+  sparseLinear(
+    a: CsrMatrix,
+    weight: FloatArray,
+    outFeatures: number,
+    bias: FloatArray | null,
+    out: FloatArray,
+  ): void;
+  /**
+   * Its backward for the parameters: gradWeight [O, F] = Gᵀ · A and gradBias [O] = column
+   * sums of G [rows, O] (either may be null), both overwritten.
+   */
+  sparseLinearBackward(
+    a: CsrMatrix,
+    gradOut: FloatArray,
+    outFeatures: number,
+    gradWeight: FloatArray | null,
+    gradBias: FloatArray | null,
   ): void;
 }

@@ -2,16 +2,14 @@
  * Linear map y = x Wᵀ + b with W stored [out, in] (PyTorch's layout and name `weight`).
  * The input may be dense or a sparse CSR matrix: bag-of-words features stay sparse and the
  * product costs one multiply-add per non-zero and output channel (DESIGN.md §4).
+ * The product, transpose and bias are one op (autograd/ops/linear.ts).
  */
-import { addRowVector } from '../autograd/ops/elementwise.js';
-import { matmul } from '../autograd/ops/matmul.js';
-import { transpose } from '../autograd/ops/shape.js';
-import { spmm } from '../autograd/ops/sparse.js';
+import { linear } from '../autograd/ops/linear.js';
 import type { Variable } from '../autograd/variable.js';
 import type { Random } from '../tensor/random.js';
 import { type DType, Tensor } from '../tensor/tensor.js';
 import { glorot } from './init.js';
-import { type LayerInput, isSparseInput } from './layer-input.js';
+import type { LayerInput } from './layer-input.js';
 import { Module } from './module.js';
 
 export interface LinearOptions {
@@ -40,11 +38,8 @@ export class Linear extends Module {
         : null;
   }
 
-  /** [N, in] → [N, out] */
+  /** [N, in] → [N, out]: one fused op (no transposed copy of W, bias in the same pass). */
   forward(x: LayerInput): Variable {
-    const y = isSparseInput(x)
-      ? spmm(x, transpose(this.weight))
-      : matmul(x, this.weight, { transB: true });
-    return this.bias === null ? y : addRowVector(y, this.bias);
+    return linear(x, this.weight, this.bias);
   }
 }

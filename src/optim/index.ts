@@ -1,7 +1,9 @@
 export {
   applyUpdates,
   chain,
+  isInPlace,
   type GradientTransformation,
+  type InPlaceTransformation,
   type UpdateResult,
   type Updates,
 } from './transform.js';
@@ -19,7 +21,15 @@ export {
   type MomentumState,
   type ScaleByLearningRateState,
 } from './transforms.js';
-export { adam, adamw, sgd, type AdamWeightDecayOptions, type SgdOptions } from './optimizers.js';
+export { type FusedAdamState } from './fused-adam.js';
+export {
+  adam,
+  adamComposed,
+  adamw,
+  sgd,
+  type AdamWeightDecayOptions,
+  type SgdOptions,
+} from './optimizers.js';
 export {
   ReduceLROnPlateau,
   resolveLearningRate,

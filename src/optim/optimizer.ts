@@ -4,7 +4,7 @@
  */
 import type { Variable } from '../autograd/variable.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { applyUpdates, type GradientTransformation } from './transform.js';
+import { applyUpdates, isInPlace, type GradientTransformation } from './transform.js';
 
 export class Optimizer<S = unknown> {
   readonly params: readonly Variable[];
@@ -36,6 +36,11 @@ export class Optimizer<S = unknown> {
       const p = this.params[i]!;
       this.values[i] = p.value;
       this.grads[i] = p.grad;
+    }
+    if (isInPlace(this.transform)) {
+      // One pass per parameter: the update is added to θ where it is computed.
+      this.state = this.transform.applyInPlace(this.grads, this.state, this.values);
+      return;
     }
     const { updates, state } = this.transform.update(this.grads, this.state, this.values);
     this.state = state;

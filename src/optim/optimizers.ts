@@ -3,11 +3,13 @@
  * defaults and update rules:
  *
  * - `sgd`:   g ← g + λθ; momentum b (see `momentum`); θ ← θ − lr·(b or g + μb)
- * - `adam`:  g ← g + λθ (L2, as torch.optim.Adam); θ ← θ − lr·m̂ / (√v̂ + ε)
+ * - `adam`:  g ← g + λθ (L2, as torch.optim.Adam); θ ← θ − lr·m̂ / (√v̂ + ε) (fused into one
+ *            pass; `adamComposed` is the chain it is tested against)
  * - `adamw`: θ ← θ − lr·(m̂ / (√v̂ + ε) + λθ) (decoupled, as torch.optim.AdamW)
  */
 import type { LearningRate } from './learning-rate.js';
-import { chain, type GradientTransformation } from './transform.js';
+import { fusedAdam, type FusedAdamState } from './fused-adam.js';
+import { chain, type GradientTransformation, type InPlaceTransformation } from './transform.js';
 import {
   addDecayedWeights,
   momentum as momentumTransform,
@@ -45,8 +47,19 @@ export interface AdamWeightDecayOptions extends AdamOptions {
   weightDecay?: number;
 }
 
-/** torch.optim.Adam (amsgrad off): weight decay is an L2 term added to the gradient. */
+/**
+ * torch.optim.Adam (amsgrad off): weight decay is an L2 term added to the gradient. Fused
+ * into one pass per parameter (fused-adam.ts); the same numbers as `adamComposed`.
+ */
 export function adam(
+  lr: LearningRate = 1e-3,
+  options: AdamWeightDecayOptions = {},
+): InPlaceTransformation<FusedAdamState> {
+  return fusedAdam(lr, options);
+}
+
+/** Adam as the chain of primitive transforms: the reference the fused `adam` is tested against. */
+export function adamComposed(
   lr: LearningRate = 1e-3,
   { weightDecay = 0, ...options }: AdamWeightDecayOptions = {},
 ): GradientTransformation<unknown[]> {

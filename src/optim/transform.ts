@@ -28,6 +28,20 @@ export interface GradientTransformation<S = unknown> {
   update(grads: Updates, state: S, params: readonly Tensor[]): UpdateResult<S>;
 }
 
+/**
+ * A transform that can also add its updates to the parameters itself, in the same pass that
+ * computes them (no update buffers, each element touched once). `Optimizer.step` uses it
+ * when present; `update` must give the same result through `applyUpdates`.
+ */
+export interface InPlaceTransformation<S = unknown> extends GradientTransformation<S> {
+  /** θ ← θ + update(g) in place for every parameter whose gradient is not null. */
+  applyInPlace(grads: Updates, state: S, params: readonly Tensor[]): S;
+}
+
+export function isInPlace<S>(t: GradientTransformation<S>): t is InPlaceTransformation<S> {
+  return 'applyInPlace' in t && typeof t.applyInPlace === 'function';
+}
+
 /** Zero tensors shaped and typed like `params`: state and output buffers. */
 export function zerosLike(params: readonly Tensor[]): Tensor[] {
   return params.map((p) => Tensor.zeros(p.shape, p.dtype));

@@ -1,4 +1,7 @@
 /** Inverted dropout: zero each element with probability p, scale the kept ones by 1/(1−p). */
+import { kernels } from '../../kernels/backend.js';
+import type { DropoutMask } from '../../kernels/kernels.js';
+import { dropoutMask } from '../../kernels/reference/elementwise.js';
 import type { Random } from '../../tensor/random.js';
 import { type DType, type FloatArray, Tensor, allocate } from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
@@ -10,9 +13,22 @@ function checkProbability(op: string, p: number): void {
 }
 
 /**
- * A dropout mask already scaled: each entry is 0 with probability p, else 1/(1−p), one draw
- * of `rng` per entry in order (so the same seed gives the same mask). With p = 0 every entry
- * is 1 and nothing is drawn. Used directly for attention dropout on α [E, H].
+ * Draws a mask for dropping with probability p: two uint32 seeds from `rng`, whatever the
+ * length. The kernels expand it by hashing each element's index (see `DropoutMask`), so the
+ * same generator state gives the same mask, and backward regenerates it from the seeds.
+ */
+export function drawDropoutMask(p: number, rng: Random): DropoutMask {
+  checkProbability('drawDropoutMask', p);
+  const seedLo = rng.nextUint32();
+  const seedHi = rng.nextUint32();
+  return dropoutMask(p, seedLo, seedHi);
+}
+
+/**
+ * A dropout mask already scaled: each entry is 0 with probability p, else 1/(1−p), from
+ * one mask draw (two uint32 from `rng`, see `drawDropoutMask`), so the same seed gives the
+ * same mask. With p = 0 every entry is 1 and nothing is drawn. Used directly for attention
+ * dropout on α [E, H].
  */
 export function dropoutScale(length: number, p: number, rng: Random, dtype: DType): FloatArray {
   checkProbability('dropoutScale', p);
@@ -21,26 +37,24 @@ export function dropoutScale(length: number, p: number, rng: Random, dtype: DTyp
   }
   const mask = allocate(dtype, length);
   if (p === 0) return mask.fill(1);
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < length; i++) mask[i] = rng.uniform() < p ? 0 : keep;
+  kernels().dropout(drawDropoutMask(p, rng), null, mask, length);
   return mask;
 }
 
 /**
  * Dropout of x while training; the identity (x itself, nothing drawn) when not training or
- * when p = 0.
+ * when p = 0. Nothing of x's size is kept for backward but the two seeds of the mask.
  */
 export function dropout(x: Variable, p: number, rng: Random, training: boolean): Variable {
   checkProbability('dropout', p);
   if (!training || p === 0) return x;
-  const xs = x.data;
-  const mask = dropoutScale(xs.length, p, rng, x.value.dtype);
-  const out = allocate(x.value.dtype, xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = xs[i]! * mask[i]!;
+  const n = x.value.size;
+  const mask = drawDropoutMask(p, rng);
+  const out = allocate(x.value.dtype, n);
+  kernels().dropout(mask, x.data, out, n);
   return record('dropout', new Tensor(out, x.shape), [x], (g) => {
-    const gs = g.data;
-    const dx = allocate(x.value.dtype, xs.length);
-    for (let i = 0; i < xs.length; i++) dx[i] = gs[i]! * mask[i]!;
+    const dx = allocate(x.value.dtype, n);
+    kernels().dropout(mask, g.data, dx, n);
     return [new Tensor(dx, x.shape)];
   });
 }

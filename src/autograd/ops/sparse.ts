@@ -13,7 +13,7 @@ export function spmm(a: CsrMatrix, b: Variable): Variable {
       `spmm: b must have ${a.cols} rows (the columns of a), found shape ${formatShape(b.shape)}`,
     );
   }
-  checkCsr(a);
+  checkCsr('spmm', a);
   const dtype = b.value.dtype;
   const out = allocate(dtype, a.rows * n); // [rows, n]
   kernels().spmm(a, b.data, n, out, false);
@@ -25,27 +25,40 @@ export function spmm(a: CsrMatrix, b: Variable): Variable {
 }
 
 /**
+ * Index arrays already checked, with the shape they were checked for. Dropout on the input
+ * makes a new CSR every epoch that shares rowPtr and colIdx with the original, so the
+ * O(rows + nnz) scan runs once per matrix, not per product. Index arrays changed in place
+ * after a check are not seen (in WebAssembly an out-of-range index reads the kernel's own
+ * sandboxed memory, never the host's).
+ */
+const checked = new WeakMap<Int32Array, { rowPtr: Int32Array; rows: number; cols: number }>();
+
+/**
  * A malformed CSR would make the kernels read out of bounds (NaN in JS, other memory in
- * WebAssembly), so it is checked here once per product: O(rows + nnz), far below the
+ * WebAssembly), so it is checked here once per matrix: O(rows + nnz), far below the
  * product's O(nnz · n).
  */
-function checkCsr(a: CsrMatrix): void {
+export function checkCsr(op: string, a: CsrMatrix): void {
   const { rows, cols, rowPtr, colIdx, values } = a;
   const nnz = colIdx.length;
-  if (rowPtr.length !== rows + 1 || rowPtr[0] !== 0 || rowPtr[rows] !== nnz) {
-    throw new RangeError(
-      `spmm: a.rowPtr must have ${rows + 1} entries from 0 to nnz = ${nnz}, found ${rowPtr.length} entries from ${rowPtr[0]} to ${rowPtr[rowPtr.length - 1]}`,
-    );
-  }
   if (values.length !== nnz) {
     throw new RangeError(
-      `spmm: a.values must have ${nnz} entries (as colIdx), found ${values.length}`,
+      `${op}: a.values must have ${nnz} entries (as colIdx), found ${values.length}`,
+    );
+  }
+  const seen = checked.get(colIdx);
+  if (seen !== undefined && seen.rowPtr === rowPtr && seen.rows === rows && seen.cols === cols) {
+    return;
+  }
+  if (rowPtr.length !== rows + 1 || rowPtr[0] !== 0 || rowPtr[rows] !== nnz) {
+    throw new RangeError(
+      `${op}: a.rowPtr must have ${rows + 1} entries from 0 to nnz = ${nnz}, found ${rowPtr.length} entries from ${rowPtr[0]} to ${rowPtr[rowPtr.length - 1]}`,
     );
   }
   for (let r = 0; r < rows; r++) {
     if (rowPtr[r + 1]! < rowPtr[r]!) {
       throw new RangeError(
-        `spmm: a.rowPtr must not decrease, found ${rowPtr[r]} then ${rowPtr[r + 1]} at row ${r}`,
+        `${op}: a.rowPtr must not decrease, found ${rowPtr[r]} then ${rowPtr[r + 1]} at row ${r}`,
       );
     }
   }
@@ -53,8 +66,9 @@ function checkCsr(a: CsrMatrix): void {
     const c = colIdx[q]!;
     if (c < 0 || c >= cols) {
       throw new RangeError(
-        `spmm: a.colIdx[${q}] is ${c}, expected an integer in [0, ${cols}) (the columns of a)`,
+        `${op}: a.colIdx[${q}] is ${c}, expected an integer in [0, ${cols}) (the columns of a)`,
       );
     }
   }
+  checked.set(colIdx, { rowPtr, rows, cols });
 }

@@ -5,7 +5,9 @@ import {
   gatv2AttentionBackwardReference,
   gatv2AttentionForwardReference,
 } from './gatv2-attention.js';
+import { dropoutReference, eluBackwardReference, eluReference } from './elementwise.js';
 import { gemmReference } from './gemm.js';
+import { sparseLinearBackwardReference, sparseLinearReference } from './linear.js';
 import { spmmReference, spmmTransposedReference } from './spmm.js';
 
 export const referenceKernels: Kernels = {
@@ -17,4 +19,9 @@ export const referenceKernels: Kernels = {
   gatv2AttentionBackward: gatv2AttentionBackwardReference,
   gatAttentionForward: gatAttentionForwardReference,
   gatAttentionBackward: gatAttentionBackwardReference,
+  dropout: dropoutReference,
+  elu: eluReference,
+  eluBackward: eluBackwardReference,
+  sparseLinear: sparseLinearReference,
+  sparseLinearBackward: sparseLinearBackwardReference,
 };

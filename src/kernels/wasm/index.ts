@@ -17,6 +17,8 @@ import {
   createGatv2Forward,
 } from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
+import { createDropout, createElu, createEluBackward } from './elementwise.js';
+import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
 
 export interface WasmKernelOptions {
@@ -54,5 +56,10 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     gatv2AttentionBackward: createGatv2Backward(wasm, arena),
     gatAttentionForward: createGatForward(wasm, arena),
     gatAttentionBackward: createGatBackward(wasm, arena),
+    dropout: createDropout(wasm, arena),
+    elu: createElu(wasm, arena),
+    eluBackward: createEluBackward(wasm, arena),
+    sparseLinear: createSparseLinear(wasm, arena),
+    sparseLinearBackward: createSparseLinearBackward(wasm, arena),
   };
 }

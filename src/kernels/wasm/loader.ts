@@ -120,6 +120,21 @@ export interface WasmExports {
     scratch: I32,
     gatherRows: I32,
   ): void;
+  dropout(
+    length: I32,
+    offset: I32,
+    seedLo: I32,
+    seedHi: I32,
+    threshold: I32,
+    scale: F32,
+    x: I32,
+    out: I32,
+  ): void;
+  elu(length: I32, alpha: F32, x: I32, out: I32): void;
+  eluBackward(length: I32, alpha: F32, x: I32, g: I32, gradX: I32): void;
+  transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
+  fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
+  columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
 }
 
 type FunctionName = Exclude<keyof WasmExports, 'memory' | 'variant'>;
@@ -165,5 +180,11 @@ export async function instantiateKernels(): Promise<WasmExports> {
     gatv2Backward: exportedFunction(exports, 'gatv2Backward'),
     gatForward: exportedFunction(exports, 'gatForward'),
     gatBackward: exportedFunction(exports, 'gatBackward'),
+    dropout: exportedFunction(exports, 'dropout'),
+    elu: exportedFunction(exports, 'elu'),
+    eluBackward: exportedFunction(exports, 'eluBackward'),
+    transpose: exportedFunction(exports, 'transpose'),
+    fillRows: exportedFunction(exports, 'fillRows'),
+    columnSums: exportedFunction(exports, 'columnSums'),
   };
 }

@@ -141,7 +141,15 @@ export class GATModel extends Module {
         : dropout(h, c.dropout, rng, this.training);
       // The input was checked above; hidden features come from our own ops.
       const r = this.convs[l]!.forwardWithAttention(h, edgeIndex, { rng, validate: false });
-      attention.push({ edgeIndex: r.edgeIndex, alpha: r.alpha });
+      // Getters: α is put into edge order only when someone reads it (not every epoch).
+      attention.push({
+        get edgeIndex(): EdgeIndex {
+          return r.edgeIndex;
+        },
+        get alpha(): Tensor {
+          return r.alpha;
+        },
+      });
       out = l === this.convs.length - 1 ? r.out : elu(r.out);
       h = out;
     }

@@ -1,0 +1,168 @@
+// Element-wise kernels (float32, SIMD over four lanes): counter-based dropout, ELU and its
+// backward, and the small helpers of the linear layer (transpose, bias rows, column sums).
+import { exp4 } from './simd';
+
+// lowbias32 (C. Wellons): an invertible 32-bit mix. The dropout hash of element i is
+// mix(mix(i ^ seedLo) + seedHi); reference/elementwise.ts computes the same bits.
+
+// @ts-ignore: decorator
+@inline
+function mix4(v: v128): v128 {
+  let x = v128.xor(v, i32x4.shr_u(v, 16));
+  x = i32x4.mul(x, i32x4.splat(0x7feb352d));
+  x = v128.xor(x, i32x4.shr_u(x, 15));
+  x = i32x4.mul(x, i32x4.splat(<i32>0x846ca68b));
+  return v128.xor(x, i32x4.shr_u(x, 16));
+}
+
+// @ts-ignore: decorator
+@inline
+function mix1(v: u32): u32 {
+  let x = v ^ (v >> 16);
+  x *= 0x7feb352d;
+  x ^= x >> 15;
+  x *= 0x846ca68b;
+  return x ^ (x >> 16);
+}
+
+/**
+ * out[i] = x[i] · (0 or scale) for i < length, with x = 0 (null) the factor itself. Element
+ * i (global index offset + i) is dropped when its hash is below threshold (unsigned).
+ */
+export function dropout(
+  length: i32,
+  offset: u32,
+  seedLo: u32,
+  seedHi: u32,
+  threshold: u32,
+  scale: f32,
+  x: usize,
+  out: usize,
+): void {
+  const lo = i32x4.splat(seedLo);
+  const hi = i32x4.splat(seedHi);
+  const th = i32x4.splat(threshold);
+  const sc = f32x4.splat(scale);
+  let idx = i32x4.add(i32x4.splat(offset), i32x4(0, 1, 2, 3));
+  const four = i32x4.splat(4);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const h = mix4(i32x4.add(mix4(v128.xor(idx, lo)), hi));
+    const f = v128.andnot(sc, i32x4.lt_u(h, th)); // scale where kept, +0 where dropped
+    const o = <usize>i << 2;
+    v128.store(out + o, x == 0 ? f : f32x4.mul(v128.load(x + o), f));
+    idx = i32x4.add(idx, four);
+  }
+  for (; i < length; i++) {
+    const h = mix1(mix1((offset + <u32>i) ^ seedLo) + seedHi);
+    const f: f32 = h < threshold ? 0 : scale;
+    const o = <usize>i << 2;
+    store<f32>(out + o, x == 0 ? f : load<f32>(x + o) * f);
+  }
+}
+
+// expm1 on |v| < 0.5 by its Taylor series to degree 9 (truncation < 3e-10 relative);
+// elsewhere exp(v) − 1, where cancellation costs nothing that matters.
+const C2: f32 = 1.0 / 2.0;
+const C3: f32 = 1.0 / 6.0;
+const C4: f32 = 1.0 / 24.0;
+const C5: f32 = 1.0 / 120.0;
+const C6: f32 = 1.0 / 720.0;
+const C7: f32 = 1.0 / 5040.0;
+const C8: f32 = 1.0 / 40320.0;
+const C9: f32 = 1.0 / 362880.0;
+
+// @ts-ignore: decorator
+@inline
+function expm1x4(v: v128): v128 {
+  let q = f32x4.splat(C9);
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C8));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C7));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C6));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C5));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C4));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C3));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C2));
+  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(1));
+  const small = f32x4.mul(q, v);
+  const large = f32x4.sub(exp4(v), f32x4.splat(1));
+  return v128.bitselect(small, large, f32x4.lt(f32x4.abs(v), f32x4.splat(0.5)));
+}
+
+/** out = x where x > 0, alpha·(e^x − 1) elsewhere. */
+export function elu(length: i32, alpha: f32, x: usize, out: usize): void {
+  const a = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(out + o, v128.bitselect(v, f32x4.mul(a, expm1x4(v)), f32x4.gt(v, zero)));
+  }
+  for (; i < length; i++) {
+    const o = <usize>i << 2;
+    const v = f32x4.splat(load<f32>(x + o));
+    const y = v128.bitselect(v, f32x4.mul(a, expm1x4(v)), f32x4.gt(v, zero));
+    store<f32>(out + o, f32x4.extract_lane(y, 0));
+  }
+}
+
+/** gradX = g where x > 0, g·alpha·e^x elsewhere (PyTorch's alpha at x = 0). */
+export function eluBackward(length: i32, alpha: f32, x: usize, g: usize, gradX: usize): void {
+  const a = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const d = v128.bitselect(one, f32x4.mul(a, exp4(v)), f32x4.gt(v, zero));
+    v128.store(gradX + o, f32x4.mul(v128.load(g + o), d));
+  }
+  for (; i < length; i++) {
+    const o = <usize>i << 2;
+    const v = f32x4.splat(load<f32>(x + o));
+    const d = v128.bitselect(one, f32x4.mul(a, exp4(v)), f32x4.gt(v, zero));
+    store<f32>(gradX + o, load<f32>(g + o) * f32x4.extract_lane(d, 0));
+  }
+}
+
+/** dst [cols, rows] = srcᵀ for src [rows, cols], in 16 × 16 tiles. */
+export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
+  for (let i0 = 0; i0 < rows; i0 += 16) {
+    const i1 = min(i0 + 16, rows);
+    for (let j0 = 0; j0 < cols; j0 += 16) {
+      const j1 = min(j0 + 16, cols);
+      for (let i = i0; i < i1; i++) {
+        const s = src + ((<usize>i * <usize>cols) << 2);
+        for (let j = j0; j < j1; j++) {
+          store<f32>(dst + ((<usize>j * <usize>rows + <usize>i) << 2), load<f32>(s + (<usize>j << 2)));
+        }
+      }
+    }
+  }
+}
+
+/** Every row of out [rows, n] set to bias [n]. */
+export function fillRows(rows: i32, n: i32, bias: usize, out: usize): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rowBytes, bias, rowBytes);
+}
+
+/** sums [n] += column sums of g [rows, n]. */
+export function columnSums(rows: i32, n: i32, g: usize, sums: usize): void {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    let acc = v128.load(sums + o);
+    for (let r = 0; r < rows; r++) acc = f32x4.add(acc, v128.load(g + <usize>r * rowBytes + o));
+    v128.store(sums + o, acc);
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    let s = load<f32>(sums + o);
+    for (let r = 0; r < rows; r++) s += load<f32>(g + <usize>r * rowBytes + o);
+    store<f32>(sums + o, s);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * x Wᵀ + b for sparse x on WebAssembly (float32; float64 goes to the reference). W [O, F] is
+ * copied in as stored and transposed inside WebAssembly, so no caller materialises Wᵀ; rows
+ * of x stream through in chunks while W (or the weight gradient) stays resident.
+ */
+import type { FloatArray } from '../../tensor/tensor.js';
+import type { CsrMatrix } from '../kernels.js';
+import { sparseLinearBackwardReference, sparseLinearReference } from '../reference/linear.js';
+import { largestRange, planRanges, type WasmArena } from './arena.js';
+import type { WasmExports } from './loader.js';
+
+type SparseLinear = (
+  a: CsrMatrix,
+  weight: FloatArray,
+  outFeatures: number,
+  bias: FloatArray | null,
+  out: FloatArray,
+) => void;
+
+type SparseLinearBackward = (
+  a: CsrMatrix,
+  gradOut: FloatArray,
+  outFeatures: number,
+  gradWeight: FloatArray | null,
+  gradBias: FloatArray | null,
+) => void;
+
+function maxRowEntries(rowPtr: Int32Array, rows: number): number {
+  let most = 0;
+  for (let r = 0; r < rows; r++) most = Math.max(most, rowPtr[r + 1]! - rowPtr[r]!);
+  return most;
+}
+
+/** Row ranges of `a` whose CSR slices and [rows, O] blocks fit next to `fixedBytes`; null if none. */
+function planRows(
+  arena: WasmArena,
+  a: CsrMatrix,
+  outFeatures: number,
+  fixedBytes: number,
+): number[] | null {
+  const { rows, rowPtr } = a;
+  if (fixedBytes + 8 + outFeatures * 4 + maxRowEntries(rowPtr, rows) * 8 > arena.capacity) {
+    return null;
+  }
+  const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
+  return planRanges(rows, rowPtr, 4 + outFeatures * 4, 8, budget);
+}
+
+export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseLinear {
+  return (a, weight, O, bias, out) => {
+    const { rows, cols: F, rowPtr, colIdx, values } = a;
+    if (!(
+      values instanceof Float32Array &&
+      weight instanceof Float32Array &&
+      out instanceof Float32Array &&
+      (bias === null || bias instanceof Float32Array)
+    )) {
+      sparseLinearReference(a, weight, O, bias, out);
+      return;
+    }
+    if (rows === 0 || O === 0) return;
+    const fixedBytes = 2 * F * O * 4 + O * 4 + 64;
+    const bounds = planRows(arena, a, O, fixedBytes);
+    if (bounds === null) {
+      sparseLinearReference(a, weight, O, bias, out);
+      return;
+    }
+    const [maxRows, maxEntries] = largestRange(bounds, rowPtr);
+    arena.reset();
+    const wOff = arena.alloc(F * O * 4);
+    const wtOff = arena.alloc(F * O * 4);
+    const biasOff = arena.alloc(O * 4);
+    const ptrOff = arena.alloc((maxRows + 1) * 4);
+    const idxOff = arena.alloc(maxEntries * 4);
+    const valOff = arena.alloc(maxEntries * 4);
+    const outOff = arena.alloc(maxRows * O * 4);
+    const heap = arena.f32;
+    const heapI32 = arena.i32;
+    heap.set(weight.subarray(0, O * F), wOff >> 2);
+    wasm.transpose(O, F, wOff, wtOff); // Wᵀ [F, O]
+    if (bias !== null) heap.set(bias.subarray(0, O), biasOff >> 2);
+    for (let r = 0; r + 1 < bounds.length; r++) {
+      const r0 = bounds[r]!;
+      const r1 = bounds[r + 1]!;
+      const q0 = rowPtr[r0]!;
+      const q1 = rowPtr[r1]!;
+      heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
+      heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
+      heap.set(values.subarray(q0, q1), valOff >> 2);
+      if (bias !== null) wasm.fillRows(r1 - r0, O, biasOff, outOff);
+      wasm.spmm(r1 - r0, O, ptrOff, idxOff, valOff, wtOff, outOff, bias !== null);
+      out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
+    }
+  };
+}
+
+export function createSparseLinearBackward(
+  wasm: WasmExports,
+  arena: WasmArena,
+): SparseLinearBackward {
+  return (a, gradOut, O, gradWeight, gradBias) => {
+    const { rows, cols: F, rowPtr, colIdx, values } = a;
+    if (!(
+      values instanceof Float32Array &&
+      gradOut instanceof Float32Array &&
+      (gradWeight === null || gradWeight instanceof Float32Array) &&
+      (gradBias === null || gradBias instanceof Float32Array)
+    )) {
+      sparseLinearBackwardReference(a, gradOut, O, gradWeight, gradBias);
+      return;
+    }
+    const fixedBytes = 2 * F * O * 4 + O * 4 + 64;
+    const bounds = planRows(arena, a, O, fixedBytes);
+    if (bounds === null || rows === 0 || O === 0) {
+      sparseLinearBackwardReference(a, gradOut, O, gradWeight, gradBias);
+      return;
+    }
+    const [maxRows, maxEntries] = largestRange(bounds, rowPtr);
+    arena.reset();
+    const gwtOff = arena.alloc(F * O * 4); // (Gᵀ A)ᵀ = Aᵀ G [F, O], accumulated over chunks
+    const gwOff = arena.alloc(F * O * 4);
+    const gbOff = arena.alloc(O * 4);
+    const ptrOff = arena.alloc((maxRows + 1) * 4);
+    const idxOff = arena.alloc(maxEntries * 4);
+    const valOff = arena.alloc(maxEntries * 4);
+    const gOff = arena.alloc(maxRows * O * 4);
+    const heap = arena.f32;
+    const heapI32 = arena.i32;
+    heap.fill(0, gwtOff >> 2, (gwtOff >> 2) + F * O);
+    heap.fill(0, gbOff >> 2, (gbOff >> 2) + O);
+    for (let r = 0; r + 1 < bounds.length; r++) {
+      const r0 = bounds[r]!;
+      const r1 = bounds[r + 1]!;
+      const q0 = rowPtr[r0]!;
+      const q1 = rowPtr[r1]!;
+      heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
+      heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
+      heap.set(values.subarray(q0, q1), valOff >> 2);
+      heap.set(gradOut.subarray(r0 * O, r1 * O), gOff >> 2);
+      if (gradWeight !== null) {
+        wasm.spmmTransposed(r1 - r0, O, ptrOff, idxOff, valOff, gOff, gwtOff);
+      }
+      if (gradBias !== null) wasm.columnSums(r1 - r0, O, gOff, gbOff);
+    }
+    if (gradWeight !== null) {
+      wasm.transpose(F, O, gwtOff, gwOff);
+      gradWeight.set(heap.subarray(gwOff >> 2, (gwOff >> 2) + O * F));
+    }
+    if (gradBias !== null) gradBias.set(heap.subarray(gbOff >> 2, (gbOff >> 2) + O));
+  };
+}

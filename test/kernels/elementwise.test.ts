@@ -1,0 +1,111 @@
+/**
+ * Element-wise kernels (hash dropout, ELU and its backward), every implementation against
+ * float64 oracles; lengths that break SIMD tails, and a WebAssembly instance with tiny
+ * chunks so arrays stream through the arena in pieces.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { dropoutHash, dropoutMask } from '../../src/kernels/reference/elementwise.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
+import { Random } from '../../src/tensor/random.js';
+import { type DType, type FloatArray, allocate } from '../../src/tensor/tensor.js';
+import { expectAllClose } from '../helpers/allclose.js';
+import { implementations } from '../helpers/implementations.js';
+
+const chunked = { ...(await loadWasmKernels({ chunkBytes: 64 })), name: 'wasm-chunked' };
+const ALL: Kernels[] = [...implementations, chunked];
+const LENGTHS = [0, 1, 3, 4, 5, 17, 64, 1001];
+const DTYPES: DType[] = ['float32', 'float64'];
+
+function randomArray(dtype: DType, length: number, rng: Random, scale = 3): FloatArray {
+  const a = allocate(dtype, length);
+  for (let i = 0; i < length; i++) a[i] = rng.uniformIn(-scale, scale);
+  return a;
+}
+
+describe('dropoutHash', () => {
+  it('is a fixed function of seeds and index (known values pin the bits)', () => {
+    const values = [0, 1, 2, 3].map((i) => dropoutHash(0x12345678, 0x9abcdef0, i));
+    expect(values).toEqual([0, 1, 2, 3].map((i) => dropoutHash(0x12345678, 0x9abcdef0, i)));
+    for (const v of values) expect(Number.isInteger(v) && v >= 0 && v < 2 ** 32).toBe(true);
+    expect(new Set(values).size).toBe(4);
+    expect(dropoutHash(1, 2, 5)).not.toBe(dropoutHash(1, 3, 5));
+    expect(dropoutHash(1, 2, 5)).not.toBe(dropoutHash(2, 2, 5));
+  });
+
+  it('the threshold is ceil(p · 2^32), capped below 2^32', () => {
+    expect(dropoutMask(0.5, 1, 2).threshold).toBe(2 ** 31);
+    expect(dropoutMask(1 - 2 ** -40, 1, 2).threshold).toBe(2 ** 32 - 1);
+    expect(dropoutMask(0.25, -1, 2).seedLo).toBe(2 ** 32 - 1);
+  });
+});
+
+describe.each(ALL.map((k) => [k.name, k] as const))('%s dropout', (_, k) => {
+  it.each(DTYPES)('matches the hash oracle bit for bit (%s, with and without x)', (dtype) => {
+    const rng = new Random(3);
+    for (const length of LENGTHS) {
+      const mask = dropoutMask(0.4, rng.nextUint32(), rng.nextUint32());
+      const keep = dtype === 'float32' ? Math.fround(1 / 0.6) : 1 / 0.6;
+      const x = randomArray(dtype, length, rng);
+      const out = allocate(dtype, length + 1).fill(7);
+      const factors = allocate(dtype, length + 1).fill(7);
+      k.dropout(mask, x, out, length);
+      k.dropout(mask, null, factors, length);
+      const expectedFactors = allocate(dtype, length);
+      const expected = allocate(dtype, length);
+      for (let i = 0; i < length; i++) {
+        const f = dropoutHash(mask.seedLo, mask.seedHi, i) < mask.threshold ? 0 : keep;
+        expectedFactors[i] = f;
+        expected[i] = x[i]! * f;
+      }
+      expect(Array.from(factors.subarray(0, length))).toEqual(Array.from(expectedFactors));
+      expect(Array.from(out.subarray(0, length))).toEqual(Array.from(expected));
+      expect(out[length]).toBe(7);
+      expect(factors[length]).toBe(7);
+    }
+  });
+
+  it('drops about a fraction p', () => {
+    const n = 100_000;
+    const out = new Float32Array(n);
+    k.dropout(dropoutMask(0.6, 11, 22), null, out, n);
+    let zeros = 0;
+    for (const v of out) if (v === 0) zeros++;
+    expect(zeros / n).toBeGreaterThan(0.59);
+    expect(zeros / n).toBeLessThan(0.61);
+  });
+});
+
+describe.each(ALL.map((k) => [k.name, k] as const))('%s elu', (_, k) => {
+  it.each(DTYPES)('forward and backward against float64 (%s)', (dtype) => {
+    const rng = new Random(5);
+    const tol = dtype === 'float32' ? { atol: 1e-6, rtol: 1e-6 } : { atol: 1e-15, rtol: 1e-14 };
+    for (const length of LENGTHS) {
+      for (const alpha of [1, 0.5]) {
+        const x = randomArray(dtype, length, rng);
+        // Exactly 0, tiny values and the polynomial / exp switch-over points.
+        const specials = [0, -0, 1e-7, -1e-7, -0.5, 0.5, -0.4999, -20, -100];
+        for (let i = 0; i < Math.min(length, specials.length); i++) x[i] = specials[i]!;
+        const g = randomArray(dtype, length, rng);
+        const y = allocate(dtype, length + 1).fill(9);
+        const dx = allocate(dtype, length + 1).fill(9);
+        k.elu(x, alpha, y, length);
+        k.eluBackward(x, g, alpha, dx, length);
+        const ey = Array.from(x, (v) => (v > 0 ? v : alpha * Math.expm1(v)));
+        const edx = Array.from(x, (v, i) => g[i]! * (v > 0 ? 1 : alpha * Math.exp(v)));
+        expectAllClose(y.subarray(0, length), ey, tol, `${k.name} elu n=${length}`);
+        expectAllClose(dx.subarray(0, length), edx, tol, `${k.name} eluBackward n=${length}`);
+        expect([y[length], dx[length]]).toEqual([9, 9]);
+      }
+    }
+  });
+
+  it('keeps NaN as NaN', () => {
+    const x = Float32Array.from([NaN, 1, -1, NaN, NaN]);
+    const y = new Float32Array(5);
+    const dx = new Float32Array(5);
+    k.elu(x, 1, y, 5);
+    k.eluBackward(x, new Float32Array(5).fill(1), 1, dx, 5);
+    expect([y[0], y[3], y[4], dx[0], dx[4]].every(Number.isNaN)).toBe(true);
+  });
+});
