@@ -13,6 +13,7 @@ import { explainCommand } from './commands/explain.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, reportError } from './errors.js';
+import { takeKernelFlag, useKernels } from './kernels.js';
 
 export const COMMANDS: readonly Command[] = [
   trainCommand,
@@ -52,6 +53,8 @@ function mainHelp(): string {
     'Options:',
     '  -h, --help     Show this help; `graphattn <command> --help` shows a command’s.',
     '  -v, --version  Print the version.',
+    '  --kernels <k>  wasm (WebAssembly SIMD; the default, reference if it cannot load)',
+    '                 or reference (plain TypeScript), for every command.',
     '',
     'Exit status: 0 success, 1 internal error (a bug), 2 bad usage or data.',
     'Environment: GRAPHATTN_DATA (Planetoid data folder), XDG_CACHE_HOME (cache),',
@@ -91,7 +94,9 @@ export async function runCli(
       );
     }
     prefix = `graphattn ${command.name}`;
-    await command.execute(rest, { ...ctx, prefix });
+    const { argv: commandArgs, choice } = takeKernelFlag(rest);
+    await useKernels(choice);
+    await command.execute(commandArgs, { ...ctx, prefix });
     return EXIT_OK;
   } catch (e) {
     const report = reportError(prefix, e, ctx.env.GRAPHATTN_DEBUG === '1');
