@@ -5,13 +5,16 @@
  * conv(64→classes, heads 1, concat false, dropout 0.6), input dropout 0.6, Adam lr 0.005,
  * weight decay 5e-4, row-normalised (sparse) features, public split.
  * "train epoch" = forward + backward + optimiser step on the full graph; "inference" = one
- * eval-mode forward without recording.
+ * eval-mode forward without recording. Medians and p10 over `epochs` timed epochs (after
+ * 10 warm-up ones), in wall time and in this process's CPU time (process.cpuUsage), with the
+ * 1-minute load average before and after: on a shared machine the CPU time is the steadier.
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { crossEntropy } from '../src/autograd/ops/loss.js';
 import { backward, noGrad } from '../src/autograd/variable.js';
 import { loadPlanetoid } from '../src/data/planetoid-node.js';
-import { setKernels } from '../src/kernels/backend.js';
+import { kernels, setKernels } from '../src/kernels/backend.js';
 import { GATModel } from '../src/nn/models/gat.js';
 import { adam } from '../src/optim/optimizers.js';
 import { Optimizer } from '../src/optim/optimizer.js';
@@ -50,23 +53,40 @@ const trainRows = Int32Array.from(
   Array.from(data.trainMask.keys()).filter((i) => data.trainMask[i] === 1),
 );
 
+/** CPU time of this process in ms (user + system): less sensitive to other load than wall time. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+const loadBefore = loadavg()[0]!;
 const epochMs: number[] = [];
-const warmup = 5;
+const epochCpuMs: number[] = [];
+const warmup = 10;
 for (let epoch = 0; epoch < spec.epochs + warmup; epoch++) {
+  const c0 = cpuMs();
   const t0 = performance.now();
   model.train();
   model.zeroGrad();
   const loss = crossEntropy(model.forward(data.features, data.edgeIndex), data.labels, trainRows);
   backward(loss);
   optimizer.step();
-  if (epoch >= warmup) epochMs.push(performance.now() - t0);
+  if (epoch >= warmup) {
+    epochMs.push(performance.now() - t0);
+    epochCpuMs.push(cpuMs() - c0);
+  }
 }
 model.eval();
 const inferMs: number[] = [];
-for (let r = 0; r < 20; r++) {
+const inferCpuMs: number[] = [];
+for (let r = 0; r < warmup + Math.max(20, spec.epochs); r++) {
+  const c0 = cpuMs();
   const t0 = performance.now();
   noGrad(() => model.forward(data.features, data.edgeIndex));
-  inferMs.push(performance.now() - t0);
+  if (r >= warmup) {
+    inferMs.push(performance.now() - t0);
+    inferCpuMs.push(cpuMs() - c0);
+  }
 }
 const round = (x: number): number => Math.round(x * 100) / 100;
 console.log(
@@ -76,9 +96,16 @@ console.log(
     model: spec.model,
     kernels: spec.kernels,
     epochs: spec.epochs,
+    kernelsName: kernels().name,
     trainEpochMsMedian: round(quantile(epochMs, 0.5)),
     trainEpochMsP10: round(quantile(epochMs, 0.1)),
+    trainEpochCpuMsMedian: round(quantile(epochCpuMs, 0.5)),
+    trainEpochCpuMsP10: round(quantile(epochCpuMs, 0.1)),
     inferenceMsMedian: round(quantile(inferMs, 0.5)),
+    inferenceMsP10: round(quantile(inferMs, 0.1)),
+    inferenceCpuMsMedian: round(quantile(inferCpuMs, 0.5)),
+    inferenceCpuMsP10: round(quantile(inferCpuMs, 0.1)),
+    loadAverage1m: [round(loadBefore), round(loadavg()[0]!)],
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );

@@ -5,20 +5,44 @@
  *
  *   --kernels reference,wasm   kernel implementations to measure (default: both)
  *   --quick                    skip the 1M-node / 10M-edge case
+ *   --epochs N                 timed epochs of the Cora training cases (default 100)
+ *   --cases layer,epoch        which groups to run (default both)
+ *
+ * The Cora training cases (epoch-case.ts) are set beside PyTorch Geometric's figures for the
+ * same recipe; the ratio is PyG ms / graphattn ms (how many times faster), from medians.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CaseSpec } from './layer-case.js';
+
+interface EpochSpec {
+  model: 'gat' | 'gatv2';
+  kernels: string;
+  epochs: number;
+  dataDir: string;
+}
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     kernels: { type: 'string', default: 'reference,wasm' },
+    epochs: { type: 'string', default: '100' },
+    cases: { type: 'string', default: 'layer,epoch' },
   },
 });
+
+/**
+ * PyTorch Geometric on Cora, 1 thread, quiet machine: ../shared/bench/README.md (the
+ * "Planetoid" table, measured 2026-11-24; PyG 2.9.0, torch 1.13.1). Train epoch = forward +
+ * backward + Adam step, median ms; inference = one eval forward, ms.
+ */
+const PYG_CORA = {
+  gat: { trainEpochMs: 97.3, inferenceMs: 13.9 },
+  gatv2: { trainEpochMs: 110.9, inferenceMs: 21.7 },
+} as const;
 
 const machine = {
   kind: 'machine',
@@ -34,8 +58,8 @@ const emit = (row: Record<string, unknown>): void => {
   if (values.json) console.log(JSON.stringify(row));
 };
 
-function runCase(spec: CaseSpec): Record<string, unknown> {
-  const script = fileURLToPath(new URL('./layer-case.ts', import.meta.url));
+function runCase(spec: CaseSpec | EpochSpec, file = './layer-case.ts'): Record<string, unknown> {
+  const script = fileURLToPath(new URL(file, import.meta.url));
   const out = execFileSync(
     process.execPath,
     ['--expose-gc', '--max-old-space-size=16384', '--import', 'tsx', script, JSON.stringify(spec)],
@@ -57,9 +81,36 @@ if (!values.json) {
 }
 
 const kernelNames = values.kernels.split(',').map((s) => s.trim());
+const groups = new Set(values.cases.split(',').map((s) => s.trim()));
 const cora = { nodes: 2708, edges: 10556, inChannels: 64, heads: 8, channels: 8 };
 const rows: Record<string, unknown>[] = [];
-for (const kernels of kernelNames) {
+const epochRows: Record<string, unknown>[] = [];
+const epochs = Number(values.epochs);
+if (!(Number.isInteger(epochs) && epochs >= 1))
+  throw new Error('--epochs must be a positive integer');
+const dataDir = fileURLToPath(new URL('../../shared/datasets/planetoid', import.meta.url));
+const ratio = (pyg: number, ours: unknown): number =>
+  typeof ours === 'number' && ours > 0 ? Math.round((pyg / ours) * 10) / 10 : NaN;
+if (groups.has('epoch')) {
+  for (const kernels of kernelNames) {
+    for (const model of ['gatv2', 'gat'] as const) {
+      const r = runCase({ model, kernels, epochs, dataDir }, './epoch-case.ts');
+      const pyg = PYG_CORA[model];
+      const row = {
+        ...r,
+        pygTrainEpochMs: pyg.trainEpochMs,
+        pygInferenceMs: pyg.inferenceMs,
+        speedupTrainEpoch: ratio(pyg.trainEpochMs, r.trainEpochMsMedian),
+        speedupTrainEpochCpu: ratio(pyg.trainEpochMs, r.trainEpochCpuMsMedian),
+        speedupInference: ratio(pyg.inferenceMs, r.inferenceMsMedian),
+        speedupInferenceCpu: ratio(pyg.inferenceMs, r.inferenceCpuMsMedian),
+      };
+      epochRows.push(row);
+      emit(row);
+    }
+  }
+}
+for (const kernels of groups.has('layer') ? kernelNames : []) {
   for (const layer of ['GATv2Conv', 'GATConv'] as const) {
     const r = runCase({ kind: 'layer', layer, ...cora, repeats: 30, kernels });
     rows.push({ kind: 'layer', ...r });
@@ -92,6 +143,22 @@ if (!values.json) {
         : `fused GATv2 attention ${String(r.nodes)} nodes, ${String(r.edgesWithLoops)} edges`;
     console.log(
       `${name.padEnd(44)} ${String(r.kernels).padEnd(10)} ${String(r.forwardMsMedian).padStart(7)} ${String(r.forwardBackwardMsMedian).padStart(12)} ${String(r.workingMemoryMiB).padStart(13)} ${String(r.oneEdgeHeadChannelBufferMiB).padStart(24)}`,
+    );
+  }
+}
+
+if (!values.json && epochRows.length > 0) {
+  console.log(
+    `\nCora training (PyG recipe), medians [p10] over ${epochs} epochs; ms wall / ms CPU; speed-up = PyG ms ÷ ours (wall, CPU); load average now ${loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log(
+    'model  kernels      train epoch ms          PyG    ×wall  ×CPU   inference ms            PyG   ×wall  ×CPU   load',
+  );
+  const f = (r: Record<string, unknown>, k: string): string => String(r[k]);
+  for (const r of epochRows) {
+    const load = Array.isArray(r.loadAverage1m) ? r.loadAverage1m.join('→') : '';
+    console.log(
+      `${f(r, 'model').padEnd(6)} ${f(r, 'kernels').padEnd(10)} ${`${f(r, 'trainEpochMsMedian')} [${f(r, 'trainEpochMsP10')}] / ${f(r, 'trainEpochCpuMsMedian')}`.padEnd(23)} ${f(r, 'pygTrainEpochMs').padStart(6)} ${f(r, 'speedupTrainEpoch').padStart(6)} ${f(r, 'speedupTrainEpochCpu').padStart(5)}   ${`${f(r, 'inferenceMsMedian')} [${f(r, 'inferenceMsP10')}] / ${f(r, 'inferenceCpuMsMedian')}`.padEnd(23)} ${f(r, 'pygInferenceMs').padStart(5)} ${f(r, 'speedupInference').padStart(6)} ${f(r, 'speedupInferenceCpu').padStart(5)}   ${load}`,
     );
   }
 }
