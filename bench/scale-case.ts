@@ -6,10 +6,17 @@
  * GATv2Conv(64 → 16), dense 128-wide float32 features (as PyG's), Adam, one training step =
  * forward + backward + optimiser step. Peak RSS is the whole process's.
  *
+ * stepMsMedian is the median over the steps after the first (the first also prepares the
+ * graph); firstStepMs is reported apart.
+ *
  * Options: `threads` (default 1) runs the parallel kernels over `kernels` with that many
- * threads; `profile` adds the time spent in each kernel and the memory at points of the
- * first step (process.memoryUsage) to the JSON line.
+ * threads; `profile` adds the time spent in each kernel, the memory at points of the first
+ * step (process.memoryUsage) and the CPU time of the threads in the last step (Linux) to the
+ * JSON line; `gc` (with node --expose-gc) collects garbage before each step and before
+ * inference, to tell live memory from garbage not yet collected.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { elu } from '../src/autograd/ops/activations.js';
 import { crossEntropy } from '../src/autograd/ops/loss.js';
@@ -30,6 +37,8 @@ interface ScaleSpec {
   steps: number;
   threads?: number;
   profile?: boolean;
+  /** Collect garbage before each step and before inference (run node with --expose-gc). */
+  gc?: boolean;
 }
 
 const KERNEL_NAMES = [
@@ -42,14 +51,49 @@ const KERNEL_NAMES = [
   'gatAttentionBackward',
 ] as const;
 
-/** Wraps every kernel of `k` to add its wall time (ms) into `totals`. */
+/**
+ * CPU time (ms) each thread of this process has run, from Linux's per-task schedstat (empty
+ * elsewhere). On a shared machine the wall time of a step depends on how much CPU the
+ * scheduler grants the process (Linux autogroups share the cores between sessions, whatever
+ * their thread counts); CPU time per thread does not.
+ */
+function threadCpuMs(): Map<string, number> {
+  const times = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return times;
+  }
+  for (const t of tasks) {
+    try {
+      const ns = Number(readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      times.set(t, ns / 1e6);
+    } catch {
+      // The thread ended.
+    }
+  }
+  return times;
+}
+
+/** CPU of the main thread, of all threads, and of the busiest thread in each kernel call. */
+const cpu = { kernelMain: 0, kernelBusiest: 0 };
+
+/** Wraps every kernel of `k` to add its wall time (ms) into `totals` and its CPU into `cpu`. */
 function timed(k: Kernels, totals: Map<string, number>): Kernels {
+  const main = String(process.pid);
   const time =
     <A extends unknown[]>(name: string, fn: (...args: A) => void) =>
     (...args: A): void => {
+      const before = threadCpuMs();
       const t = performance.now();
       fn(...args);
       totals.set(name, (totals.get(name) ?? 0) + performance.now() - t);
+      const after = threadCpuMs();
+      let busiest = 0;
+      for (const [task, ms] of after) busiest = Math.max(busiest, ms - (before.get(task) ?? 0));
+      cpu.kernelBusiest += busiest;
+      cpu.kernelMain += (after.get(main) ?? 0) - (before.get(main) ?? 0);
     };
   return {
     ...k,
@@ -71,6 +115,7 @@ function timed(k: Kernels, totals: Map<string, number>): Kernels {
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ScaleSpec;
+const loadAtStart = loadavg()[0]!;
 const threads = spec.threads ?? 1;
 const profile = spec.profile ?? false;
 const base = await loadKernels(spec.kernels);
@@ -128,9 +173,16 @@ const trainRows = Int32Array.from(
 
 const stepMs: number[] = [];
 const stepKernelMs: number[] = [];
+let stepCpu: Record<string, number> = {};
+const sumCpu = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 for (let s = 0; s < spec.steps; s++) {
   const first = s === 0;
   kernelMs.clear();
+  cpu.kernelMain = 0;
+  cpu.kernelBusiest = 0;
+  if (spec.gc === true && typeof gc === 'function') gc();
+  if (s === 1) mark('step 2 start');
+  const cpuBefore = profile ? threadCpuMs() : new Map<string, number>();
   const t = performance.now();
   for (const p of params) p.zeroGrad();
   const h1 = conv1.forward(x, data.edgeIndex, { validate: first });
@@ -144,6 +196,18 @@ for (let s = 0; s < spec.steps; s++) {
   optimizer.step();
   if (first) mark('optimiser step');
   stepMs.push(performance.now() - t);
+  if (profile) {
+    const cpuAfter = threadCpuMs();
+    const mainId = String(process.pid);
+    const mainMs = (cpuAfter.get(mainId) ?? 0) - (cpuBefore.get(mainId) ?? 0);
+    stepCpu = {
+      mainThreadMs: Math.round(mainMs),
+      allThreadsMs: Math.round(sumCpu(cpuAfter) - sumCpu(cpuBefore)),
+      // Had every thread run whenever it was ready: the main thread's work outside the
+      // kernels plus, per kernel call, its busiest thread.
+      uncontendedEstimateMs: Math.round(mainMs - cpu.kernelMain + cpu.kernelBusiest),
+    };
+  }
   let inKernels = 0;
   for (const v of kernelMs.values()) inKernels += v;
   stepKernelMs.push(inKernels);
@@ -151,6 +215,8 @@ for (let s = 0; s < spec.steps; s++) {
 const kernelBreakdown = Object.fromEntries(
   KERNEL_NAMES.filter((n) => kernelMs.has(n)).map((n) => [n, Math.round(kernelMs.get(n)!)]),
 );
+if (spec.gc === true && typeof gc === 'function') gc();
+mark('inference start');
 const ti = performance.now();
 noGrad(() =>
   conv2.forward(elu(conv1.forward(x, data.edgeIndex, { validate: false })), data.edgeIndex, {
@@ -161,7 +227,9 @@ const inferenceMs = performance.now() - ti;
 mark('inference');
 terminate();
 
-const sorted = [...stepMs].sort((a, b) => a - b);
+// Steady state: the first step also prepares the graph (self-loops, CSR) and warms up.
+const steady = stepMs.length > 1 ? stepMs.slice(1) : stepMs;
+const sorted = [...steady].sort((a, b) => a - b);
 console.log(
   JSON.stringify({
     kind: 'scale',
@@ -174,10 +242,13 @@ console.log(
     stepMsMedian: Math.round(sorted[Math.floor(sorted.length / 2)]!),
     inferenceMs: Math.round(inferenceMs),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    // The 1-minute load average (other processes included) when the case started and ended.
+    load: [loadAtStart, loadavg()[0]!].map((l) => Math.round(l * 100) / 100),
     ...(profile
       ? {
           lastStepKernelMs: Math.round(stepKernelMs[stepKernelMs.length - 1]!),
           lastStepKernelBreakdownMs: kernelBreakdown,
+          lastStepCpu: stepCpu,
           memory: memoryPoints,
         }
       : {}),
