@@ -110,6 +110,19 @@ export interface DropoutMask {
   readonly keepScale: number;
 }
 
+/** Hyper-parameters of one Adam step (torch.optim.Adam, L2 weight decay, amsgrad off). */
+export interface AdamStepArgs {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** 1 − β₁ᵗ */
+  readonly biasCorrection1: number;
+  /** √(1 − β₂ᵗ) */
+  readonly sqrtBiasCorrection2: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** out = op(A) · op(B)  (+ out when accumulate). */
@@ -176,5 +189,19 @@ export interface Kernels {
     outFeatures: number,
     gradWeight: FloatArray | null,
     gradBias: FloatArray | null,
+  ): void;
+  /**
+   * One Adam step over `length` elements in one pass: m, v updated in place; θ += u with
+   * u = −lr·(m/bc1) / (√v/√bc2 + ε) and g ← g + λθ first — or, with `update` given, u written
+   * there and θ left alone.
+   */
+  adamStep(
+    args: AdamStepArgs,
+    param: FloatArray,
+    grad: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    update: FloatArray | null,
+    length: number,
   ): void;
 }

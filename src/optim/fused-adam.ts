@@ -1,16 +1,19 @@
 /**
- * Adam (torch.optim.Adam, L2 weight decay, amsgrad off) in one pass per parameter: the same
- * arithmetic as chain(addDecayedWeights(λ), scaleByAdam(), scaleByLearningRate(lr)) — that
- * composition stays the reference (`adamComposed`) — with the intermediate float32 roundings
- * of the chain's buffers reproduced, so a float32 model steps to the same bits either way.
+ * Adam (torch.optim.Adam, L2 weight decay, amsgrad off) in one pass per parameter, by the
+ * `adamStep` kernel. On the reference kernels this is the arithmetic of
+ * chain(addDecayedWeights(λ), scaleByAdam(), scaleByLearningRate(lr)) — that composition
+ * stays the reference (`adamComposed`) — bit for bit, float32 roundings included; the
+ * WebAssembly kernel computes in float32 SIMD as PyTorch does (agreement to float32 rounding).
  *
  * As a transform it writes its updates into reused buffers like any other; `Optimizer`
  * calls `applyInPlace` instead, which updates θ directly and touches each element once.
  */
+import { kernels } from '../kernels/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { resolveLearningRate, type LearningRate } from './learning-rate.js';
 import { checkUpdates, zerosLike, type InPlaceTransformation, type Updates } from './transform.js';
 import type { AdamWeightDecayOptions } from './optimizers.js';
+import type { AdamStepArgs } from '../kernels/kernels.js';
 
 export interface FusedAdamState {
   readonly m: Tensor[];
@@ -24,65 +27,8 @@ export interface FusedAdamState {
   readonly updates: (Tensor | null)[];
 }
 
-interface Coefficients {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** 1 − β₁ᵗ and √(1 − β₂ᵗ) */
-  bc1: number;
-  sbc2: number;
-  /** −lr */
-  factor: number;
-}
-
-/**
- * One parameter: m, v updated; target[j] = −lr·û (update) or θ += −lr·û (apply, target = θ).
- * Two loops: float32 rounds where the chain's float32 buffers round, float64 never does.
- */
-function adamStep(
-  c: Coefficients,
-  g: Tensor,
-  theta: Tensor,
-  m: Tensor,
-  v: Tensor,
-  target: Tensor,
-  apply: boolean,
-): void {
-  const { beta1, beta2, eps, weightDecay, bc1, sbc2, factor } = c;
-  const gd = g.data;
-  const pd = theta.data;
-  const md = m.data;
-  const vd = v.data;
-  const td = target.data;
-  const n = md.length;
-  if (md instanceof Float32Array) {
-    for (let j = 0; j < n; j++) {
-      const gj = weightDecay === 0 ? gd[j]! : Math.fround(gd[j]! + weightDecay * pd[j]!);
-      const mj = beta1 * md[j]! + (1 - beta1) * gj;
-      const vj = beta2 * vd[j]! + (1 - beta2) * gj * gj;
-      md[j] = mj;
-      vd[j] = vj;
-      const u = Math.fround(factor * Math.fround(mj / bc1 / (Math.sqrt(vj) / sbc2 + eps)));
-      if (apply) td[j]! += u;
-      else td[j] = u;
-    }
-    return;
-  }
-  for (let j = 0; j < n; j++) {
-    const gj = weightDecay === 0 ? gd[j]! : gd[j]! + weightDecay * pd[j]!;
-    const mj = beta1 * md[j]! + (1 - beta1) * gj;
-    const vj = beta2 * vd[j]! + (1 - beta2) * gj * gj;
-    md[j] = mj;
-    vd[j] = vj;
-    const u = factor * (mj / bc1 / (Math.sqrt(vj) / sbc2 + eps));
-    if (apply) td[j]! += u;
-    else td[j] = u;
-  }
-}
-
 export function fusedAdam(
-  lr: LearningRate,
+  learningRate: LearningRate,
   { weightDecay = 0, betas = [0.9, 0.999], eps = 1e-8 }: AdamWeightDecayOptions,
 ): InPlaceTransformation<FusedAdamState> {
   const name = 'adam';
@@ -99,8 +45,11 @@ export function fusedAdam(
       throw new RangeError(`${name}: ${what} must be a finite number >= 0, found ${value}`);
     }
   }
-  if (typeof lr === 'number' && (!(lr >= 0) || !Number.isFinite(lr))) {
-    throw new RangeError(`${name}: lr must be a finite number >= 0, found ${lr}`);
+  if (
+    typeof learningRate === 'number' &&
+    (!(learningRate >= 0) || !Number.isFinite(learningRate))
+  ) {
+    throw new RangeError(`${name}: lr must be a finite number >= 0, found ${learningRate}`);
   }
   const [beta1, beta2] = betas;
 
@@ -112,7 +61,7 @@ export function fusedAdam(
     apply: boolean,
   ): void => {
     checkUpdates(name, grads, state.m);
-    const factor = -resolveLearningRate(lr, state.count, name);
+    const lr = resolveLearningRate(learningRate, state.count, name);
     for (let i = 0; i < grads.length; i++) {
       const g = grads[i];
       if (g === null || g === undefined) {
@@ -120,16 +69,18 @@ export function fusedAdam(
         continue;
       }
       const t = ++state.steps[i]!;
-      const c: Coefficients = {
+      const args: AdamStepArgs = {
+        lr,
         beta1,
         beta2,
         eps,
         weightDecay,
-        bc1: 1 - beta1 ** t,
-        sbc2: Math.sqrt(1 - beta2 ** t),
-        factor,
+        biasCorrection1: 1 - beta1 ** t,
+        sqrtBiasCorrection2: Math.sqrt(1 - beta2 ** t),
       };
-      adamStep(c, g, params[i]!, state.m[i]!, state.v[i]!, targets[i]!, apply);
+      const m = state.m[i]!.data;
+      const target = apply ? null : targets[i]!.data;
+      kernels().adamStep(args, params[i]!.data, g.data, m, state.v[i]!.data, target, m.length);
       state.updates[i] = apply ? null : targets[i]!;
     }
     state.count++;

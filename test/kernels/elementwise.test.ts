@@ -109,3 +109,53 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s elu', (_, k) => {
     expect([y[0], y[3], y[4], dx[0], dx[4]].every(Number.isNaN)).toBe(true);
   });
 });
+
+describe.each(ALL.map((k) => [k.name, k] as const))('%s adamStep', (_, k) => {
+  it.each(DTYPES)('in place and into an update buffer, against float64 Adam (%s)', (dtype) => {
+    const rng = new Random(13);
+    const tol = dtype === 'float32' ? { atol: 1e-6, rtol: 1e-5 } : { atol: 1e-14, rtol: 1e-12 };
+    for (const length of LENGTHS) {
+      for (const weightDecay of [0, 0.01]) {
+        const args = {
+          lr: 0.01,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay,
+          biasCorrection1: 1 - 0.9 ** 3,
+          sqrtBiasCorrection2: Math.sqrt(1 - 0.999 ** 3),
+        };
+        const p = randomArray(dtype, length, rng, 1);
+        const g = randomArray(dtype, length, rng, 1);
+        const m = randomArray(dtype, length, rng, 0.1);
+        const v = randomArray(dtype, length, rng, 0.1).map(Math.abs);
+        const em = new Float64Array(length);
+        const ev = new Float64Array(length);
+        const ep = new Float64Array(length);
+        const eu = new Float64Array(length);
+        for (let j = 0; j < length; j++) {
+          const gj = g[j]! + weightDecay * p[j]!;
+          em[j] = 0.9 * m[j]! + 0.1 * gj;
+          ev[j] = 0.999 * v[j]! + 0.001 * gj * gj;
+          eu[j] =
+            (-0.01 * em[j]!) /
+            args.biasCorrection1 /
+            (Math.sqrt(ev[j]!) / args.sqrtBiasCorrection2 + 1e-8);
+          ep[j] = p[j]! + eu[j]!;
+        }
+        const label = `${k.name} adamStep n=${length} wd=${weightDecay}`;
+        const [p1, m1, v1] = [p.slice(), m.slice(), v.slice()];
+        k.adamStep(args, p1, g, m1, v1, null, length);
+        expectAllClose(p1, ep, tol, `${label} θ`);
+        expectAllClose(m1, em, tol, `${label} m`);
+        expectAllClose(v1, ev, tol, `${label} v`);
+        const [p2, m2, v2] = [p.slice(), m.slice(), v.slice()];
+        const u = allocate(dtype, length);
+        k.adamStep(args, p2, g, m2, v2, u, length);
+        expect(Array.from(p2)).toEqual(Array.from(p));
+        expectAllClose(u, eu, tol, `${label} update`);
+        expectAllClose(m2, em, tol, `${label} m (update)`);
+      }
+    }
+  });
+});

@@ -89,3 +89,31 @@ describe('fused adam', () => {
     );
   });
 });
+
+describe('fused adam on the WebAssembly kernels', () => {
+  it('follows the composed chain to float32 rounding', async () => {
+    const { loadWasmKernels } = await import('../../src/kernels/wasm/index.js');
+    const { kernels, setKernels } = await import('../../src/kernels/backend.js');
+    const previous = kernels();
+    const reference = trajectory(
+      () => adamComposed(0.005, { weightDecay: 5e-4 }),
+      'float32',
+      'update',
+      20,
+    );
+    setKernels(await loadWasmKernels());
+    try {
+      const fused = trajectory(
+        () => adam(0.005, { weightDecay: 5e-4 }),
+        'float32',
+        'optimizer',
+        20,
+      );
+      fused.forEach((step, s) => {
+        step.forEach((x, j) => expect(Math.abs(x - reference[s]![j]!)).toBeLessThan(1e-5));
+      });
+    } finally {
+      setKernels(previous);
+    }
+  });
+});

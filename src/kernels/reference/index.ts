@@ -5,6 +5,7 @@ import {
   gatv2AttentionBackwardReference,
   gatv2AttentionForwardReference,
 } from './gatv2-attention.js';
+import { adamStepReference } from './adam.js';
 import { dropoutReference, eluBackwardReference, eluReference } from './elementwise.js';
 import { gemmReference } from './gemm.js';
 import { sparseLinearBackwardReference, sparseLinearReference } from './linear.js';
@@ -24,4 +25,5 @@ export const referenceKernels: Kernels = {
   eluBackward: eluBackwardReference,
   sparseLinear: sparseLinearReference,
   sparseLinearBackward: sparseLinearBackwardReference,
+  adamStep: adamStepReference,
 };

@@ -3,7 +3,8 @@
  * stream through the arena in chunks, so any length runs in a bounded memory.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
-import type { DropoutMask } from '../kernels.js';
+import type { AdamStepArgs, DropoutMask } from '../kernels.js';
+import { adamStepReference } from '../reference/adam.js';
 import { dropoutReference, eluBackwardReference, eluReference } from '../reference/elementwise.js';
 import type { WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
@@ -89,6 +90,68 @@ export function createEluBackward(wasm: WasmExports, arena: WasmArena): EluBackw
       heap.set(gradOut.subarray(s, s + n), gOff >> 2);
       wasm.eluBackward(n, alpha, xOff, gOff, gOff);
       gradX.set(heap.subarray(gOff >> 2, (gOff >> 2) + n), s);
+    }
+  };
+}
+
+type AdamStep = (
+  args: AdamStepArgs,
+  param: FloatArray,
+  grad: FloatArray,
+  m: FloatArray,
+  v: FloatArray,
+  update: FloatArray | null,
+  length: number,
+) => void;
+
+/** Adam in float32 SIMD (as PyTorch computes it in float32), not the reference's float64. */
+export function createAdamStep(wasm: WasmExports, arena: WasmArena): AdamStep {
+  return (args, param, grad, m, v, update, length) => {
+    if (!(
+      param instanceof Float32Array &&
+      grad instanceof Float32Array &&
+      m instanceof Float32Array &&
+      v instanceof Float32Array &&
+      (update === null || update instanceof Float32Array)
+    )) {
+      adamStepReference(args, param, grad, m, v, update, length);
+      return;
+    }
+    if (length === 0) return;
+    const chunk = chunkLength(arena, update === null ? 4 : 5, length);
+    arena.reset();
+    const pOff = arena.alloc(chunk * 4);
+    const gOff = arena.alloc(chunk * 4);
+    const mOff = arena.alloc(chunk * 4);
+    const vOff = arena.alloc(chunk * 4);
+    const uOff = update === null ? 0 : arena.alloc(chunk * 4);
+    const heap = arena.f32;
+    const at = (off: number): number => off >> 2;
+    for (let s = 0; s < length; s += chunk) {
+      const n = Math.min(chunk, length - s);
+      heap.set(param.subarray(s, s + n), at(pOff));
+      heap.set(grad.subarray(s, s + n), at(gOff));
+      heap.set(m.subarray(s, s + n), at(mOff));
+      heap.set(v.subarray(s, s + n), at(vOff));
+      wasm.adamStep(
+        n,
+        args.lr,
+        args.beta1,
+        args.beta2,
+        args.eps,
+        args.weightDecay,
+        args.biasCorrection1,
+        args.sqrtBiasCorrection2,
+        pOff,
+        gOff,
+        mOff,
+        vOff,
+        uOff,
+      );
+      m.set(heap.subarray(at(mOff), at(mOff) + n), s);
+      v.set(heap.subarray(at(vOff), at(vOff) + n), s);
+      if (update === null) param.set(heap.subarray(at(pOff), at(pOff) + n), s);
+      else update.set(heap.subarray(at(uOff), at(uOff) + n), s);
     }
   };
 }

@@ -17,7 +17,7 @@ import {
   createGatv2Forward,
 } from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
-import { createDropout, createElu, createEluBackward } from './elementwise.js';
+import { createAdamStep, createDropout, createElu, createEluBackward } from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
 
@@ -61,5 +61,6 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     eluBackward: createEluBackward(wasm, arena),
     sparseLinear: createSparseLinear(wasm, arena),
     sparseLinearBackward: createSparseLinearBackward(wasm, arena),
+    adamStep: createAdamStep(wasm, arena),
   };
 }

@@ -135,6 +135,21 @@ export interface WasmExports {
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
+  adamStep(
+    length: I32,
+    lr: F32,
+    beta1: F32,
+    beta2: F32,
+    eps: F32,
+    weightDecay: F32,
+    bc1: F32,
+    sbc2: F32,
+    param: I32,
+    grad: I32,
+    m: I32,
+    v: I32,
+    update: I32,
+  ): void;
 }
 
 type FunctionName = Exclude<keyof WasmExports, 'memory' | 'variant'>;
@@ -186,5 +201,6 @@ export async function instantiateKernels(): Promise<WasmExports> {
     transpose: exportedFunction(exports, 'transpose'),
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
+    adamStep: exportedFunction(exports, 'adamStep'),
   };
 }

@@ -166,3 +166,58 @@ export function columnSums(rows: i32, n: i32, g: usize, sums: usize): void {
     store<f32>(sums + o, s);
   }
 }
+
+/**
+ * One Adam step in float32 over `length` elements (torch.optim.Adam, L2 weight decay):
+ * g ← g + wd·θ; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; u = −lr·(m/bc1) / (√v/sbc2 + ε);
+ * θ += u in place, or u written to `update` (non-zero pointer) with θ left alone.
+ */
+export function adamStep(
+  length: i32,
+  lr: f32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  weightDecay: f32,
+  bc1: f32,
+  sbc2: f32,
+  param: usize,
+  grad: usize,
+  m: usize,
+  v: usize,
+  update: usize,
+): void {
+  const wd = f32x4.splat(weightDecay);
+  const b1 = f32x4.splat(beta1);
+  const b2 = f32x4.splat(beta2);
+  const c1 = f32x4.splat(<f32>1 - beta1);
+  const c2 = f32x4.splat(<f32>1 - beta2);
+  const ep = f32x4.splat(eps);
+  const step = f32x4.splat(-lr / bc1);
+  const inv2 = f32x4.splat(<f32>1 / sbc2);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const o = <usize>i << 2;
+    const p = v128.load(param + o);
+    const g = f32x4.add(v128.load(grad + o), f32x4.mul(wd, p));
+    const mj = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, g));
+    const vj = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(c2, f32x4.mul(g, g)));
+    v128.store(m + o, mj);
+    v128.store(v + o, vj);
+    const u = f32x4.div(f32x4.mul(step, mj), f32x4.add(f32x4.mul(f32x4.sqrt(vj), inv2), ep));
+    if (update == 0) v128.store(param + o, f32x4.add(p, u));
+    else v128.store(update + o, u);
+  }
+  for (; i < length; i++) {
+    const o = <usize>i << 2;
+    const p = load<f32>(param + o);
+    const g = load<f32>(grad + o) + weightDecay * p;
+    const mj = beta1 * load<f32>(m + o) + (<f32>1 - beta1) * g;
+    const vj = beta2 * load<f32>(v + o) + (<f32>1 - beta2) * g * g;
+    store<f32>(m + o, mj);
+    store<f32>(v + o, vj);
+    const u = ((-lr / bc1) * mj) / (Mathf.sqrt(vj) * (<f32>1 / sbc2) + eps);
+    if (update == 0) store<f32>(param + o, p + u);
+    else store<f32>(update + o, u);
+  }
+}

@@ -8,4 +8,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { gatBackward, gatForward, gatv2Backward, gatv2Forward } from './attention';
-export { columnSums, dropout, elu, eluBackward, fillRows, transpose } from './elementwise';
+export { adamStep, columnSums, dropout, elu, eluBackward, fillRows, transpose } from './elementwise';
