@@ -7,6 +7,9 @@
  *   --quick                    skip the 1M-node / 10M-edge case
  *   --epochs N                 timed epochs of the Cora training cases (default 100)
  *   --cases layer,epoch        which groups to run (default both)
+ *   --scale                    also the big graph: one GATv2(128→8×8)+GATv2(64→16) training
+ *                              step on 1M nodes / 20M edges (scale-case.ts, wasm kernels) at
+ *                              1 and 2 threads, back to back (about 10 minutes, ~9 GB)
  *
  * The Cora training cases (epoch-case.ts) are set beside PyTorch Geometric's figures for the
  * same recipe; the ratio is PyG ms / graphattn ms (how many times faster), from medians.
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     kernels: { type: 'string', default: 'reference,wasm' },
     epochs: { type: 'string', default: '100' },
     cases: { type: 'string', default: 'layer,epoch' },
+    scale: { type: 'boolean', default: false },
   },
 });
 
@@ -58,7 +62,19 @@ const emit = (row: Record<string, unknown>): void => {
   if (values.json) console.log(JSON.stringify(row));
 };
 
-function runCase(spec: CaseSpec | EpochSpec, file = './layer-case.ts'): Record<string, unknown> {
+interface ScaleSpec {
+  nodes: number;
+  edges: number;
+  kernels: string;
+  steps: number;
+  threads: number;
+  profile: boolean;
+}
+
+function runCase(
+  spec: CaseSpec | EpochSpec | ScaleSpec,
+  file = './layer-case.ts',
+): Record<string, unknown> {
   const script = fileURLToPath(new URL(file, import.meta.url));
   const out = execFileSync(
     process.execPath,
@@ -159,6 +175,52 @@ if (!values.json && epochRows.length > 0) {
     const load = Array.isArray(r.loadAverage1m) ? r.loadAverage1m.join('→') : '';
     console.log(
       `${f(r, 'model').padEnd(6)} ${f(r, 'kernels').padEnd(10)} ${`${f(r, 'trainEpochMsMedian')} [${f(r, 'trainEpochMsP10')}] / ${f(r, 'trainEpochCpuMsMedian')}`.padEnd(23)} ${f(r, 'pygTrainEpochMs').padStart(6)} ${f(r, 'speedupTrainEpoch').padStart(6)} ${f(r, 'speedupTrainEpochCpu').padStart(5)}   ${`${f(r, 'inferenceMsMedian')} [${f(r, 'inferenceMsP10')}] / ${f(r, 'inferenceCpuMsMedian')}`.padEnd(23)} ${f(r, 'pygInferenceMs').padStart(5)} ${f(r, 'speedupInference').padStart(6)} ${f(r, 'speedupInferenceCpu').padStart(5)}   ${load}`,
+    );
+  }
+}
+
+// The big graph at 1 and 2 threads (parallel kernels), back to back so that both see the same
+// machine load. On a shared machine the wall ratio depends on the CPU the scheduler grants;
+// the CPU-time estimate (scale-case.ts: main thread outside kernels + busiest thread per
+// kernel call) is what the threads would take with the cores to themselves.
+if (values.scale) {
+  const scaleRows: Record<string, unknown>[] = [];
+  for (const threads of [1, 2]) {
+    const r = runCase(
+      { nodes: 1_000_000, edges: 20_000_000, kernels: 'wasm', steps: 2, threads, profile: true },
+      './scale-case.ts',
+    );
+    const { memory: _memory, ...row } = r;
+    scaleRows.push(row);
+    emit(row);
+  }
+  if (!values.json) {
+    console.log(
+      '\nGATv2(128→8×8)+ELU+GATv2(64→16) training step, 1M nodes / 20M edges (wasm kernels)',
+    );
+    console.log(
+      'threads   step ms   uncontended est. ms   inference ms   peak RSS MiB   load start→end',
+    );
+    const est = (r: Record<string, unknown> | undefined): number | undefined => {
+      const cpu = r?.lastStepCpu;
+      return typeof cpu === 'object' &&
+        cpu !== null &&
+        'uncontendedEstimateMs' in cpu &&
+        typeof cpu.uncontendedEstimateMs === 'number'
+        ? cpu.uncontendedEstimateMs
+        : undefined;
+    };
+    for (const r of scaleRows) {
+      const load = Array.isArray(r.load) ? r.load.join('→') : '';
+      console.log(
+        `${String(r.threads).padStart(7)} ${String(r.stepMsMedian).padStart(9)} ${String(est(r) ?? '').padStart(21)} ${String(r.inferenceMs).padStart(14)} ${String(r.peakRssMiB).padStart(14)}   ${load}`,
+      );
+    }
+    const [one, two] = scaleRows;
+    const ratio2 = (a: unknown, b: unknown): string =>
+      typeof a === 'number' && typeof b === 'number' && b > 0 ? (a / b).toFixed(2) : '?';
+    console.log(
+      `2 threads vs 1: ×${ratio2(one?.stepMsMedian, two?.stepMsMedian)} wall, ×${ratio2(est(one), est(two))} uncontended estimate`,
     );
   }
 }
