@@ -17,48 +17,39 @@
  * Parameters carry PyG's state_dict names: lin.weight (or lin_src.weight, lin_dst.weight
  * when inChannels is a pair), att_src, att_dst [1, H, C], lin_edge.weight, att_edge, res.weight, bias.
  */
-import { add, addRowVector } from '../autograd/ops/elementwise.js';
-import { dropoutScale } from '../autograd/ops/dropout.js';
-import { headDot, headMean } from '../autograd/ops/heads.js';
+import { headDot } from '../autograd/ops/heads.js';
 import type { Variable } from '../autograd/variable.js';
 import type { EdgeIndexInput } from '../graph/edge-index.js';
-import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { AttentionConv } from './attention-conv.js';
 import {
   type AttentionLayerOptions,
   type ForwardOptions,
   type ResolvedOptions,
   resolveOptions,
 } from './attention-options.js';
-import { edgeFeaturesBySlot } from './edge-features.js';
 import { gatAttention } from './functional/gat-attention.js';
 import { glorot } from './init.js';
-import { type LayerInputs, checkLayerInputs, inputRows } from './layer-input.js';
+import type { LayerInputs } from './layer-input.js';
 import { Linear } from './linear.js';
-import { Module } from './module.js';
-import { type AttentionOutput, PreparedGraphCache, attentionOutput } from './prepared-graph.js';
+import type { AttentionOutput } from './prepared-graph.js';
 
 export type GATConvOptions = AttentionLayerOptions;
 
-export class GATConv extends Module {
+export class GATConv extends AttentionConv {
   readonly options: ResolvedOptions;
   /** One map for both sides, or separate ones when inChannels is a pair. */
   readonly linSrc: Linear;
   readonly linDst: Linear;
   readonly attSrc: Variable; // [1, H, C]
   readonly attDst: Variable; // [1, H, C]
-  readonly linEdge: Linear | null;
-  readonly attEdge: Variable | null; // [1, H, C]
-  readonly res: Linear | null;
-  readonly bias: Variable | null;
-  private readonly rng: Random;
-  private readonly graphs = new PreparedGraphCache();
+  readonly linEdge: Linear | null = null;
+  readonly attEdge: Variable | null = null; // [1, H, C]
 
   constructor(options: GATConvOptions) {
-    super();
+    super(options);
     const o = resolveOptions('GATConv', options);
     this.options = o;
-    this.rng = new Random(options.seed ?? 0);
     const init = this.rng.fork();
     const { heads: H, outChannels: C, dtype } = o;
     const noBias = { bias: false, dtype };
@@ -79,18 +70,8 @@ export class GATConv extends Module {
         'att_edge',
         glorot(Tensor.zeros([1, H, C], dtype), init),
       );
-    } else {
-      this.linEdge = null;
-      this.attEdge = null;
     }
-    this.res = o.residual
-      ? this.registerModule('res', new Linear(o.inDst, o.outWidth, init, noBias))
-      : null;
-    this.bias = o.bias ? this.registerParameter('bias', Tensor.zeros([o.outWidth], dtype)) : null;
-  }
-
-  forward(x: LayerInputs, edgeIndex: EdgeIndexInput, options: ForwardOptions = {}): Variable {
-    return this.forwardWithAttention(x, edgeIndex, options).out;
+    this.registerOutputStage(o, init);
   }
 
   forwardWithAttention(
@@ -99,46 +80,27 @@ export class GATConv extends Module {
     options: ForwardOptions = {},
   ): AttentionOutput {
     const o = this.options;
-    const { heads: H, outChannels: C } = o;
-    const { xSrc, xDst, bipartite } = checkLayerInputs(
-      'GATConv',
-      x,
-      o.inSrc,
-      o.inDst,
-      options.validate ?? true,
-    );
-    const prepared = this.graphs.get(edgeIndex, inputRows(xSrc), inputRows(xDst), o.addSelfLoops);
-
-    const hSrc = this.linSrc.forward(xSrc); // [N_src, H·C]
-    const hDst = bipartite ? this.linDst.forward(xDst) : hSrc; // [N_dst, H·C]
-    const scoreSrc = headDot(hSrc, this.attSrc, H); // [N_src, H]
-    const scoreDst = headDot(hDst, this.attDst, H); // [N_dst, H]
-    const edgeFeatures = edgeFeaturesBySlot('GATConv', prepared, options.edgeAttr, o);
+    const H = o.heads;
+    const call = this.begin('GATConv', x, edgeIndex, options);
+    const hSrc = this.linSrc.forward(call.xSrc); // [N_src, H·C]
+    const hDst = call.bipartite ? this.linDst.forward(call.xDst) : hSrc; // [N_dst, H·C]
     const scoreEdge =
-      edgeFeatures === null || this.linEdge === null || this.attEdge === null
+      call.edgeFeatures === null || this.linEdge === null || this.attEdge === null
         ? null
-        : headDot(this.linEdge.forward(edgeFeatures), this.attEdge, H); // [E', H]
-    const E = prepared.graph.src.length;
-    const rng = options.rng ?? this.rng;
-    const dropScale =
-      this.training && o.dropout > 0 ? dropoutScale(E * H, o.dropout, rng, hSrc.value.dtype) : null;
-
-    const { out: attended, alpha } = gatAttention(
-      prepared.graph,
+        : headDot(this.linEdge.forward(call.edgeFeatures), this.attEdge, H); // [E', H]
+    const { out, alpha } = gatAttention(
+      call.prepared.graph,
       hSrc,
-      scoreSrc,
-      scoreDst,
+      headDot(hSrc, this.attSrc, H), // [N_src, H]
+      headDot(hDst, this.attDst, H), // [N_dst, H]
       scoreEdge,
       {
         heads: H,
-        channels: C,
+        channels: o.outChannels,
         negativeSlope: o.negativeSlope,
-        dropScale,
+        dropScale: this.attentionDropout(call, hSrc.value.dtype),
       },
     );
-    let out = o.concat ? attended : headMean(attended, H);
-    if (this.res !== null) out = add(out, this.res.forward(xDst));
-    if (this.bias !== null) out = addRowVector(out, this.bias);
-    return attentionOutput(out, prepared, alpha);
+    return this.finish(call, out, alpha);
   }
 }

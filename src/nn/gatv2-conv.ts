@@ -28,26 +28,21 @@
  * Parameters carry PyG's state_dict names: lin_l.weight, lin_l.bias, lin_r.weight, lin_r.bias,
  * att [1, H, C], lin_edge.weight, res.weight, bias.
  */
-import { add, addRowVector } from '../autograd/ops/elementwise.js';
-import { dropoutScale } from '../autograd/ops/dropout.js';
-import { headMean } from '../autograd/ops/heads.js';
 import type { Variable } from '../autograd/variable.js';
 import type { EdgeIndexInput } from '../graph/edge-index.js';
-import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { AttentionConv } from './attention-conv.js';
 import {
   type AttentionLayerOptions,
   type ForwardOptions,
-  resolveOptions,
   type ResolvedOptions,
+  resolveOptions,
 } from './attention-options.js';
-import { edgeFeaturesBySlot } from './edge-features.js';
 import { gatv2Attention } from './functional/gatv2-attention.js';
 import { glorot } from './init.js';
-import { type LayerInputs, checkLayerInputs, inputRows } from './layer-input.js';
+import type { LayerInputs } from './layer-input.js';
 import { Linear } from './linear.js';
-import { Module } from './module.js';
-import { type AttentionOutput, PreparedGraphCache, attentionOutput } from './prepared-graph.js';
+import type { AttentionOutput } from './prepared-graph.js';
 
 export interface GATv2ConvOptions extends AttentionLayerOptions {
   shareWeights?: boolean;
@@ -55,19 +50,15 @@ export interface GATv2ConvOptions extends AttentionLayerOptions {
 
 export type { AttentionOutput };
 
-export class GATv2Conv extends Module {
+export class GATv2Conv extends AttentionConv {
   readonly options: ResolvedOptions & { readonly shareWeights: boolean };
   readonly linL: Linear;
   readonly linR: Linear;
   readonly att: Variable; // [1, H, C]
   readonly linEdge: Linear | null;
-  readonly res: Linear | null;
-  readonly bias: Variable | null;
-  private readonly rng: Random;
-  private readonly graphs = new PreparedGraphCache();
 
   constructor(options: GATv2ConvOptions) {
-    super();
+    super(options);
     const o = resolveOptions('GATv2Conv', options);
     const shareWeights = options.shareWeights ?? false;
     if (shareWeights && o.inSrc !== o.inDst) {
@@ -76,7 +67,6 @@ export class GATv2Conv extends Module {
       );
     }
     this.options = { ...o, shareWeights };
-    this.rng = new Random(options.seed ?? 0);
     const init = this.rng.fork();
     const { heads: H, outChannels: C, dtype } = o;
     const lin = { bias: o.bias, dtype };
@@ -92,14 +82,7 @@ export class GATv2Conv extends Module {
             'lin_edge',
             new Linear(o.edgeDim, H * C, init, { bias: false, dtype }),
           );
-    this.res = o.residual
-      ? this.registerModule('res', new Linear(o.inDst, o.outWidth, init, { bias: false, dtype }))
-      : null;
-    this.bias = o.bias ? this.registerParameter('bias', Tensor.zeros([o.outWidth], dtype)) : null;
-  }
-
-  forward(x: LayerInputs, edgeIndex: EdgeIndexInput, options: ForwardOptions = {}): Variable {
-    return this.forwardWithAttention(x, edgeIndex, options).out;
+    this.registerOutputStage(o, init);
   }
 
   forwardWithAttention(
@@ -108,37 +91,19 @@ export class GATv2Conv extends Module {
     options: ForwardOptions = {},
   ): AttentionOutput {
     const o = this.options;
-    const { heads: H, outChannels: C } = o;
-    const { xSrc, xDst, bipartite } = checkLayerInputs(
-      'GATv2Conv',
-      x,
-      o.inSrc,
-      o.inDst,
-      options.validate ?? true,
-    );
-    const numSrc = inputRows(xSrc);
-    const numDst = inputRows(xDst);
-    const prepared = this.graphs.get(edgeIndex, numSrc, numDst, o.addSelfLoops);
-
-    const xl = this.linL.forward(xSrc); // [N_src, H·C]
-    const xr = !bipartite && o.shareWeights ? xl : this.linR.forward(xDst); // [N_dst, H·C]
-    const edgeFeatures = edgeFeaturesBySlot('GATv2Conv', prepared, options.edgeAttr, o); // [E', edgeDim]
+    const call = this.begin('GATv2Conv', x, edgeIndex, options);
+    const xl = this.linL.forward(call.xSrc); // [N_src, H·C]
+    const xr = !call.bipartite && o.shareWeights ? xl : this.linR.forward(call.xDst); // [N_dst, H·C]
     const edge =
-      edgeFeatures === null || this.linEdge === null ? null : this.linEdge.forward(edgeFeatures);
-    const E = prepared.graph.src.length;
-    const rng = options.rng ?? this.rng;
-    const dropScale =
-      this.training && o.dropout > 0 ? dropoutScale(E * H, o.dropout, rng, xl.value.dtype) : null;
-
-    const { out: attended, alpha } = gatv2Attention(prepared.graph, xl, xr, edge, this.att, {
-      heads: H,
-      channels: C,
+      call.edgeFeatures === null || this.linEdge === null
+        ? null
+        : this.linEdge.forward(call.edgeFeatures); // [E', H·C]
+    const { out, alpha } = gatv2Attention(call.prepared.graph, xl, xr, edge, this.att, {
+      heads: o.heads,
+      channels: o.outChannels,
       negativeSlope: o.negativeSlope,
-      dropScale,
+      dropScale: this.attentionDropout(call, xl.value.dtype),
     });
-    let out = o.concat ? attended : headMean(attended, H);
-    if (this.res !== null) out = add(out, this.res.forward(xDst));
-    if (this.bias !== null) out = addRowVector(out, this.bias);
-    return attentionOutput(out, prepared, alpha);
+    return this.finish(call, out, alpha);
   }
 }

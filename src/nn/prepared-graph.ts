@@ -7,6 +7,8 @@
  * the slot maps (needed to return attention weights or to lay out edge features) are built
  * on first use. One preparation per edge-index object and sizes is shared by every layer
  * and kept while the edge index lives, so a deep model on a 20M-edge graph holds one.
+ * Edge indices are treated as immutable: one changed in place after a forward pass is not
+ * seen again.
  */
 import type { Variable } from '../autograd/variable.js';
 import type { TargetCsr } from '../kernels/kernels.js';
@@ -145,21 +147,6 @@ export function prepareGraph(
     byKey.set(key, prepared);
   }
   return prepared;
-}
-
-/**
- * A layer's handle on the shared preparations (edge indices are treated as immutable: an
- * edge index changed in place after a forward pass is not seen again).
- */
-export class PreparedGraphCache {
-  get(
-    edgeIndex: EdgeIndexInput,
-    numSrc: number,
-    numDst: number,
-    addSelfLoops: boolean,
-  ): PreparedGraph {
-    return prepareGraph(edgeIndex, numSrc, numDst, addSelfLoops);
-  }
 }
 
 /** Reorders per-slot rows [E', H] into the PyG edge order of `prepared.edges`. */
