@@ -1,14 +1,18 @@
 /**
- * A force-directed layout: Fruchterman & Reingold, "Graph drawing by force-directed
- * placement" (Software: Practice and Experience 21, 1991), with their grid variant.
+ * A force-directed layout after Fruchterman & Reingold, "Graph drawing by force-directed
+ * placement" (Software: Practice and Experience 21, 1991):
  *
  *   k = √(area / N)            ideal edge length
- *   repulsion  f_r(d) = k² / d between nodes closer than 2k (found through a grid of 2k cells)
+ *   repulsion  f_r(d) = k² / d between every pair of nodes
  *   attraction f_a(d) = d² / k along edges
+ *   gravity    f_g(r) = g · r towards the centre, g = area / (0.4 · min(width, height))²
  *
- * Each iteration moves a node along its net force by at most the temperature, which cools
- * linearly to zero; positions stay inside the frame. A weak pull to the centre keeps
- * disconnected components on screen. Seeded: same graph and seed → same picture.
+ * Repulsion is summed with a Barnes–Hut quadtree (Barnes & Hut, Nature 324, 1986): a cell
+ * seen under an angle below θ = 0.8 acts as one mass at its centre, so an iteration costs
+ * O(N log N + E) even when a dense graph pulls its nodes together. Gravity balances the
+ * total repulsion (≈ area / r at radius r) near 0.4 · min(width, height) and keeps
+ * disconnected components on screen. Each iteration moves a node along its net force by at
+ * most the temperature, which cools linearly. Seeded: same graph and seed → same picture.
  */
 import { Random } from '../src/index.js';
 
@@ -19,6 +23,147 @@ export interface LayoutOptions {
   readonly iterations?: number;
   /** Seeds the initial positions. Default 0. */
   readonly seed?: number;
+}
+
+const THETA = 0.8;
+/** Below this depth a quadtree cell holding several (near-coincident) points is a bucket. */
+const MAX_DEPTH = 24;
+
+/**
+ * A quadtree over the current positions. Every cell covers a segment [lo, hi) of `order`,
+ * the points inside it; a leaf's points are summed exactly.
+ */
+class QuadTree {
+  readonly order: Int32Array;
+  private readonly scratch: Int32Array;
+  readonly lo: number[] = [];
+  readonly hi: number[] = [];
+  readonly size: number[] = [];
+  readonly comX: number[] = [];
+  readonly comY: number[] = [];
+  /** Children of cell c at 4c..4c+3, −1 when absent; a cell without children is a leaf. */
+  readonly children: number[] = [];
+  readonly leaf: boolean[] = [];
+
+  constructor(private readonly pos: Float64Array) {
+    const n = pos.length / 2;
+    this.order = Int32Array.from({ length: n }, (_, i) => i);
+    this.scratch = new Int32Array(n);
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    for (let i = 0; i < n; i++) {
+      minX = Math.min(minX, pos[2 * i]!);
+      maxX = Math.max(maxX, pos[2 * i]!);
+      minY = Math.min(minY, pos[2 * i + 1]!);
+      maxY = Math.max(maxY, pos[2 * i + 1]!);
+    }
+    this.build(0, n, minX, minY, Math.max(maxX - minX, maxY - minY, 1e-9), 0);
+  }
+
+  private build(
+    lo: number,
+    hi: number,
+    x0: number,
+    y0: number,
+    size: number,
+    depth: number,
+  ): number {
+    const c = this.lo.length;
+    const p = this.pos;
+    let sx = 0;
+    let sy = 0;
+    for (let s = lo; s < hi; s++) {
+      const i = this.order[s]!;
+      sx += p[2 * i]!;
+      sy += p[2 * i + 1]!;
+    }
+    this.lo.push(lo);
+    this.hi.push(hi);
+    this.size.push(size);
+    this.comX.push(sx / (hi - lo));
+    this.comY.push(sy / (hi - lo));
+    this.children.push(-1, -1, -1, -1);
+    const isLeaf = hi - lo <= 1 || depth >= MAX_DEPTH;
+    this.leaf.push(isLeaf);
+    if (isLeaf) return c;
+    // Partition the segment by quadrant (counting sort through the scratch buffer).
+    const half = size / 2;
+    const midX = x0 + half;
+    const midY = y0 + half;
+    const quadrant = (i: number): number =>
+      (p[2 * i]! >= midX ? 1 : 0) + (p[2 * i + 1]! >= midY ? 2 : 0);
+    const start = [0, 0, 0, 0, 0];
+    for (let s = lo; s < hi; s++) start[quadrant(this.order[s]!) + 1]!++;
+    for (let q = 0; q < 4; q++) start[q + 1]! += start[q]!;
+    const next = start.slice(0, 4);
+    for (let s = lo; s < hi; s++) {
+      const i = this.order[s]!;
+      this.scratch[lo + next[quadrant(i)]!++] = i;
+    }
+    this.order.set(this.scratch.subarray(lo, hi), lo);
+    for (let q = 0; q < 4; q++) {
+      const a = lo + start[q]!;
+      const b = lo + start[q + 1]!;
+      if (a === b) continue;
+      const qx = q & 1 ? midX : x0;
+      const qy = q & 2 ? midY : y0;
+      this.children[4 * c + q] = this.build(a, b, qx, qy, half, depth + 1);
+    }
+    return c;
+  }
+
+  /** Adds the repulsion k² / d on node i from every other node to (out[0], out[1]). */
+  repulsion(i: number, k2: number, out: Float64Array, stack: number[]): void {
+    const p = this.pos;
+    const xi = p[2 * i]!;
+    const yi = p[2 * i + 1]!;
+    stack.length = 0;
+    stack.push(0);
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (this.leaf[c]!) {
+        for (let s = this.lo[c]!; s < this.hi[c]!; s++) {
+          const j = this.order[s]!;
+          if (j !== i) addRepulsion(out, xi - p[2 * j]!, yi - p[2 * j + 1]!, i + j, 1, k2);
+        }
+        continue;
+      }
+      const dx = xi - this.comX[c]!;
+      const dy = yi - this.comY[c]!;
+      const d = Math.hypot(dx, dy);
+      if (d > 0 && this.size[c]! / d < THETA) {
+        addRepulsion(out, dx, dy, i, this.hi[c]! - this.lo[c]!, k2);
+        continue;
+      }
+      for (let q = 0; q < 4; q++) {
+        const child = this.children[4 * c + q]!;
+        if (child >= 0) stack.push(child);
+      }
+    }
+  }
+}
+
+/** Adds the repulsion mass · k² / d along (dx, dy) to out. */
+function addRepulsion(
+  out: Float64Array,
+  dx: number,
+  dy: number,
+  salt: number,
+  mass: number,
+  k2: number,
+): void {
+  let d = Math.hypot(dx, dy);
+  if (d < 1e-6) {
+    // Coincident nodes: push apart in a direction fixed by their ids.
+    dx = Math.cos(salt);
+    dy = Math.sin(salt);
+    d = 1e-3;
+  }
+  const f = (mass * k2) / d;
+  out[0]! += (dx / d) * f;
+  out[1]! += (dy / d) * f;
 }
 
 /** Positions [N, 2] (x, y interleaved) inside [0, width] × [0, height]. */
@@ -39,55 +184,23 @@ export function forceLayout(
     if (numNodes === 1) pos.set([width / 2, height / 2]);
     return pos;
   }
-  const k = Math.sqrt((width * height) / numNodes);
-  const cell = 2 * k;
-  const cols = Math.max(1, Math.ceil(width / cell));
-  const rows = Math.max(1, Math.ceil(height / cell));
+  const area = width * height;
+  const k = Math.sqrt(area / numNodes);
+  const gravity = area / (0.4 * Math.min(width, height)) ** 2;
   const disp = new Float64Array(2 * numNodes); // [N, 2]
-  const cellOf = new Int32Array(numNodes);
-  const cellStart = new Int32Array(cols * rows + 1);
-  const cellNodes = new Int32Array(numNodes);
+  const force = new Float64Array(2);
+  const stack: number[] = [];
   let temperature = width / 10;
   const cooling = temperature / iterations;
 
   for (let it = 0; it < iterations; it++) {
-    disp.fill(0);
-    // Bucket nodes by grid cell (counting sort), then repel within neighbouring cells.
-    cellStart.fill(0);
+    const tree = new QuadTree(pos);
     for (let i = 0; i < numNodes; i++) {
-      const cx = Math.min(cols - 1, Math.floor(pos[2 * i]! / cell));
-      const cy = Math.min(rows - 1, Math.floor(pos[2 * i + 1]! / cell));
-      cellOf[i] = cy * cols + cx;
-      cellStart[cellOf[i]! + 1]!++;
-    }
-    for (let c = 0; c < cols * rows; c++) cellStart[c + 1]! += cellStart[c]!;
-    const fill = cellStart.slice(0, cols * rows);
-    for (let i = 0; i < numNodes; i++) cellNodes[fill[cellOf[i]!]!++] = i;
-    for (let i = 0; i < numNodes; i++) {
-      const cx = cellOf[i]! % cols;
-      const cy = Math.floor(cellOf[i]! / cols);
-      for (let ny = Math.max(0, cy - 1); ny <= Math.min(rows - 1, cy + 1); ny++) {
-        for (let nx = Math.max(0, cx - 1); nx <= Math.min(cols - 1, cx + 1); nx++) {
-          const c = ny * cols + nx;
-          for (let s = cellStart[c]!; s < cellStart[c + 1]!; s++) {
-            const j = cellNodes[s]!;
-            if (j === i) continue;
-            let dx = pos[2 * i]! - pos[2 * j]!;
-            let dy = pos[2 * i + 1]! - pos[2 * j + 1]!;
-            let d = Math.hypot(dx, dy);
-            if (d === 0) {
-              // Coincident nodes: push apart in a direction fixed by their ids.
-              dx = Math.cos(i + j);
-              dy = Math.sin(i + j);
-              d = 1e-3;
-            }
-            if (d >= cell) continue;
-            const f = (k * k) / d;
-            disp[2 * i]! += (dx / d) * f;
-            disp[2 * i + 1]! += (dy / d) * f;
-          }
-        }
-      }
+      force.fill(0);
+      tree.repulsion(i, k * k, force, stack);
+      // Gravity: a spring of rest length 0 to the centre.
+      disp[2 * i] = force[0]! - gravity * (pos[2 * i]! - width / 2);
+      disp[2 * i + 1] = force[1]! - gravity * (pos[2 * i + 1]! - height / 2);
     }
     for (let e = 0; e < edges.src.length; e++) {
       const u = edges.src[e]!;
@@ -104,9 +217,6 @@ export function forceLayout(
       disp[2 * v + 1]! += (dy / d) * f;
     }
     for (let i = 0; i < numNodes; i++) {
-      // Gravity: a spring of rest length 0 to the centre, much weaker than the edges.
-      disp[2 * i]! -= 0.05 * (pos[2 * i]! - width / 2);
-      disp[2 * i + 1]! -= 0.05 * (pos[2 * i + 1]! - height / 2);
       const dx = disp[2 * i]!;
       const dy = disp[2 * i + 1]!;
       const d = Math.hypot(dx, dy);

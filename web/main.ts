@@ -106,7 +106,7 @@ function useDataset(next: DatasetSource): void {
   selected = -1;
   const d = loaded.data;
   const pairs = connectedPairs(loaded);
-  const iterations = d.numNodes <= 500 ? 300 : d.numNodes <= 3000 ? 120 : 50;
+  const iterations = d.numNodes <= 300 ? 300 : d.numNodes <= 2000 ? 100 : 50;
   const raw = forceLayout(d.numNodes, pairs, {
     width: view.width,
     height: view.height,
