@@ -103,7 +103,9 @@ export class GraphView {
     this.positions = positions;
     this.nodeIds = nodeIds;
     this.pairs = pairs;
-    this.radius = Math.max(3, Math.min(13, 220 / Math.sqrt(Math.max(1, nodeIds.length))));
+    // About a fifth of the layout's ideal edge length √(area / N), within [3, 13] pixels.
+    const spacing = Math.sqrt((this.width * this.height) / Math.max(1, nodeIds.length));
+    this.radius = Math.max(3, Math.min(13, 0.18 * spacing));
     this.attention = null;
     this.style = null;
     this.selected = -1;

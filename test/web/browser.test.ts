@@ -10,7 +10,6 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +116,9 @@ suite(`web demo in Chromium${hasChromium ? '' : ` (skipped: ${SKIP_REASON})`}`, 
       logLevel: 'silent',
     });
     server = await serve(distDir);
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('server: no port');
+    baseUrl = `http://127.0.0.1:${address.port}/`;
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
