@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage/',
       'src/kernels/wasm/build/',
       'src/kernels/wasm/assembly/',
+      'web/dist/',
     ],
   },
   eslint.configs.recommended,

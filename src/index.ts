@@ -13,6 +13,7 @@ export { Random } from './tensor/random.js';
 export type { CsrMatrix, Kernels, TargetCsr } from './kernels/kernels.js';
 export { kernels, setKernels } from './kernels/backend.js';
 export { referenceKernels } from './kernels/reference/index.js';
+export { loadWasmKernels, type WasmKernelOptions } from './kernels/wasm/index.js';
 
 // Autograd
 export {

@@ -12,9 +12,8 @@ import {
   setKernels,
   trainNodeClassifier,
   evaluateModel,
+  loadWasmKernels,
 } from '../src/index.js';
-// Not yet exported from the main entry; see docs/web.md.
-import { loadWasmKernels } from '../src/kernels/wasm/index.js';
 import { loadDataset } from './dataset.js';
 import type { LayerAttentionArrays, MainToWorker, TrainRequest, WorkerToMain } from './protocol.js';
 
