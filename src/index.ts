@@ -45,6 +45,12 @@ export { spmm } from './autograd/ops/sparse.js';
 
 // Graphs
 export { toEdgeIndex, type EdgeIndex, type EdgeIndexInput } from './graph/edge-index.js';
+export {
+  NeighborSampler,
+  sliceNodeFeatures,
+  sliceNodeValues,
+  type SampledSubgraph,
+} from './graph/neighbor-sampler.js';
 
 // Layers and models
 export { Module, StateDictError } from './nn/module.js';

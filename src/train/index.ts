@@ -26,3 +26,10 @@ export {
   type CheckpointExtra,
   type CheckpointMetadata,
 } from './checkpoint.js';
+export {
+  evaluateSampled,
+  predictSampled,
+  trainMiniBatch,
+  type MiniBatchOptions,
+  type SampledInferenceOptions,
+} from './minibatch.js';
