@@ -68,6 +68,13 @@ export {
   type LayerAttention,
 } from './nn/models/gat.js';
 export { parsePyGArchitecture, ArchitectureError } from './nn/models/pyg-architecture.js';
+export {
+  edgeAttentionWeights,
+  explainNodeAttention,
+  type HeadAttention,
+  type NodeAttention,
+  type RankedNeighbour,
+} from './nn/explain.js';
 
 // Weights on disk (bytes in, bytes out)
 export * from './io/index.js';

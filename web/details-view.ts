@@ -4,7 +4,7 @@
  * and the head's distance from uniform attention. The weights of a head's rows, "others"
  * included, sum to 1.
  */
-import type { LayerRanking } from './attention.js';
+import type { NodeAttention } from '../src/index.js';
 import { classColour } from './graph-view.js';
 
 export interface NodeDetails {
@@ -17,7 +17,7 @@ export interface NodeDetails {
   readonly label: number | null;
   readonly split: string;
   readonly convName: string;
-  readonly layers: readonly LayerRanking[];
+  readonly layers: readonly NodeAttention[];
   readonly topK: number;
 }
 

@@ -2,8 +2,14 @@
  * The demo page: choose a graph, train GATv2 or GAT in a worker with a live readout, then
  * see the attention on the graph and rank any node's attended neighbours.
  */
-import { type LayerAttention, Tensor, paperRecipe, type GATVariant } from '../src/index.js';
-import { edgeWeights, rankNodeAttention } from './attention.js';
+import {
+  type GATVariant,
+  type LayerAttention,
+  Tensor,
+  edgeAttentionWeights,
+  explainNodeAttention,
+  paperRecipe,
+} from '../src/index.js';
 import { type DemoDataset, loadDataset, splitOf } from './dataset.js';
 import { renderNodeDetails } from './details-view.js';
 import { GraphView, classColour } from './graph-view.js';
@@ -349,7 +355,7 @@ function showAttention(): void {
   view.setAttention({
     src: layer.edgeIndex.src,
     dst: layer.edgeIndex.dst,
-    weight: edgeWeights(layer, headChoice()),
+    weight: edgeAttentionWeights(layer, headChoice()),
   });
 }
 
@@ -432,7 +438,7 @@ function renderDetails(): void {
       label: split === '-' ? null : d.labels[node]!,
       split,
       convName: trained.variant === 'gatv2' ? 'GATv2Conv' : 'GATConv',
-      layers: trained.attention.map((a, l) => rankNodeAttention(a, l + 1, node)),
+      layers: trained.attention.map((a, l) => explainNodeAttention(a, node, l + 1)),
       topK: positiveInt(ui.topK, 5),
     },
     selectNode,

@@ -11,6 +11,12 @@
  * at one neighbour only.
  */
 import { noGrad } from '../../autograd/variable.js';
+import {
+  type HeadAttention as LibraryHeadAttention,
+  type NodeAttention,
+  type RankedNeighbour,
+  explainNodeAttention,
+} from '../../nn/explain.js';
 import type { LayerAttention } from '../../nn/models/gat.js';
 import { evaluateModel } from '../../train/node-classification.js';
 import { optional, positiveInt } from '../args.js';
@@ -19,61 +25,26 @@ import { defineCommand, printLine } from '../command.js';
 import { type LoadedDataset, className, nodeLabel, resolveNode, splitOf } from '../dataset.js';
 import { UsageError } from '../errors.js';
 
-export interface HeadAttention {
-  /** From 1. */
-  readonly head: number;
-  readonly entropy: number;
-  /** KL divergence from the uniform distribution over the in-neighbours. */
-  readonly kl: number;
+export interface HeadAttention extends Omit<LibraryHeadAttention, 'ranked'> {
   /** The top-K in-neighbours, largest weight first. */
-  readonly top: readonly { readonly node: number; readonly weight: number }[];
+  readonly top: readonly RankedNeighbour[];
 }
 
-export interface LayerReport {
-  /** From 1. */
-  readonly layer: number;
-  /** In-neighbours of the node in this layer's graph, self-loop included. */
-  readonly degree: number;
-  /** log(degree): the entropy of uniform attention, the largest possible KL. */
-  readonly maxEntropy: number;
-  readonly klMean: number;
-  readonly entropyMean: number;
+export interface LayerReport extends Omit<NodeAttention, 'heads'> {
   readonly heads: readonly HeadAttention[];
 }
 
-/** The attention of target `node` in one layer: per head, its weights over in-edges. */
+/** The library's reading of a node's attention, cut to the top K per head. */
 export function explainLayer(
   attention: LayerAttention,
   layer: number,
   node: number,
   topK: number,
 ): LayerReport {
-  const { src, dst } = attention.edgeIndex;
-  const numHeads = attention.alpha.shape[1]!;
-  const alpha = attention.alpha.data; // [E', H]
-  const edges: number[] = [];
-  for (let e = 0; e < dst.length; e++) if (dst[e] === node) edges.push(e);
-  const degree = edges.length;
-  const heads: HeadAttention[] = [];
-  for (let h = 0; h < numHeads; h++) {
-    let entropy = 0;
-    const weights = edges.map((e) => {
-      const a = alpha[e * numHeads + h]!;
-      if (a > 0) entropy -= a * Math.log(a);
-      return { node: src[e]!, weight: a };
-    });
-    weights.sort((a, b) => b.weight - a.weight || a.node - b.node);
-    const kl = degree === 0 ? 0 : Math.max(0, Math.log(degree) - entropy);
-    heads.push({ head: h + 1, entropy, kl, top: weights.slice(0, topK) });
-  }
-  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const report = explainNodeAttention(attention, node, layer);
   return {
-    layer,
-    degree,
-    maxEntropy: degree === 0 ? 0 : Math.log(degree),
-    klMean: mean(heads.map((h) => h.kl)),
-    entropyMean: mean(heads.map((h) => h.entropy)),
-    heads,
+    ...report,
+    heads: report.heads.map(({ ranked, ...head }) => ({ ...head, top: ranked.slice(0, topK) })),
   };
 }
 
