@@ -99,10 +99,24 @@ export const SHARED_MIN_ELEMENTS = 4096;
 
 const DEFAULT_MIN_WORK = 2 ** 22;
 
-const sharedFloat32: Float32Allocator = (length) =>
-  length >= SHARED_MIN_ELEMENTS
-    ? new Float32Array(new SharedArrayBuffer(length * 4))
-    : new Float32Array(length);
+/**
+ * V8 counts ArrayBuffers, not SharedArrayBuffers, in the external memory that schedules its
+ * garbage collections: without help, the shared tensors of finished training steps pile up
+ * uncollected (measured: 9.4 GB peak instead of 6 GB on 1M nodes / 20M edges). Each large
+ * shared tensor therefore carries a "ballast" ArrayBuffer of the same size, alive exactly as
+ * long as the tensor (a WeakMap entry), never written: it costs address space, not resident
+ * memory (allocations this large are fresh zero pages from mmap), and it lets V8 see the
+ * tensor's size.
+ */
+const BALLAST_MIN_BYTES = 32 * 2 ** 20;
+const ballast = new WeakMap<Float32Array, ArrayBuffer>();
+
+const sharedFloat32: Float32Allocator = (length) => {
+  if (length < SHARED_MIN_ELEMENTS) return new Float32Array(length);
+  const data = new Float32Array(new SharedArrayBuffer(length * 4));
+  if (length * 4 >= BALLAST_MIN_BYTES) ballast.set(data, new ArrayBuffer(length * 4));
+  return data;
+};
 
 function isShared(a: ArrayBufferView): boolean {
   return a.buffer instanceof SharedArrayBuffer;
