@@ -6,7 +6,7 @@
  *   npx tsx scripts/reproduce.ts --dataset cora --model gat --runs 20
  *
  * Options: --dataset cora|citeseer|pubmed|karate (default cora), --model gat|gatv2 (gat),
- * --runs N (20), --seed S (0), --epochs E (recipe), --early-stopping gat|pyg (gat),
+ * --runs N (20), --seed S (0), --epochs E (recipe), --early-stopping pyg|gat (pyg),
  * --kernels reference|wasm (reference), --data-dir DIR (env GRAPHATTN_DATA, else
  * ../shared/datasets/planetoid when present, else the download cache), --json FILE.
  */
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     seed: { type: 'string', default: '0' },
     epochs: { type: 'string' },
-    'early-stopping': { type: 'string', default: 'gat' },
+    'early-stopping': { type: 'string', default: 'pyg' },
     kernels: { type: 'string', default: 'reference' },
     'data-dir': { type: 'string' },
     json: { type: 'string' },

@@ -1,5 +1,10 @@
 // Browser-safe training API; checkpoint files on disk are in './checkpoint-node.js'.
-export { paperRecipe, type EarlyStoppingRule, type TrainConfig } from './recipes.js';
+export {
+  DEFAULT_EARLY_STOPPING,
+  paperRecipe,
+  type EarlyStoppingRule,
+  type TrainConfig,
+} from './recipes.js';
 export { accuracy, argmax, maskedCrossEntropy, meanStd, predictionAccuracy } from './metrics.js';
 export {
   createEarlyStopping,

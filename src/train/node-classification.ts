@@ -18,7 +18,7 @@ import { Optimizer } from '../optim/optimizer.js';
 import type { FloatArray, Tensor } from '../tensor/tensor.js';
 import { createEarlyStopping } from './early-stopping.js';
 import { argmax, maskedCrossEntropy, meanStd, predictionAccuracy } from './metrics.js';
-import type { TrainConfig } from './recipes.js';
+import { DEFAULT_EARLY_STOPPING, type TrainConfig } from './recipes.js';
 
 export interface EpochMetrics {
   /** From 1. */
@@ -188,7 +188,7 @@ export function trainNodeClassifier(
   const optimizer = new Optimizer(params, adam(config.lr, { weightDecay: config.weightDecay }));
   const best = params.map((p) => p.value.data.slice());
   const stopper = createEarlyStopping(
-    config.earlyStopping ?? 'gat',
+    config.earlyStopping ?? DEFAULT_EARLY_STOPPING,
     config.patience,
     config.epochs,
   );

@@ -42,7 +42,14 @@ describe('trainNodeClassifier on the karate club', () => {
   it("restores the weights the GAT rule saved, not the last epoch's", () => {
     const r = trainNodeClassifier(
       karate,
-      quick({ epochs: 300, patience: 5, lr: 0.05, dropout: 0.6, attentionDropout: 0.6 }),
+      quick({
+        epochs: 300,
+        patience: 5,
+        lr: 0.05,
+        dropout: 0.6,
+        attentionDropout: 0.6,
+        earlyStopping: 'gat',
+      }),
     );
     expect(r.bestEpoch).toBeGreaterThan(0);
     expect(r.epochs).toBeLessThan(300); // patience ran out
