@@ -3,5 +3,5 @@
  * caching Planetoid, and writing files atomically. Everything browser-safe is in 'graphattn'.
  */
 export * from './data/node.js';
-export { writeFileAtomic } from './io/atomic-write-node.js';
-export { loadCheckpoint, saveCheckpoint } from './train/checkpoint-node.js';
+export { writeFileAtomic, writeFileAtomicSync } from './io/atomic-write-node.js';
+export { loadCheckpoint, saveCheckpoint, saveCheckpointAsync } from './train/checkpoint-node.js';

@@ -32,7 +32,7 @@ import {
   type TrainHooks,
   evaluateModel,
 } from './node-classification.js';
-import type { TrainConfig } from './recipes.js';
+import { DEFAULT_EARLY_STOPPING, type TrainConfig } from './recipes.js';
 
 /** The trainer's model has two attention layers, so two hops are sampled. */
 const NUM_LAYERS = 2;
@@ -229,7 +229,7 @@ export function trainMiniBatch(
   const optimizer = new Optimizer(params, adam(config.lr, { weightDecay: config.weightDecay }));
   const best = params.map((p) => p.value.data.slice());
   const stopper = createEarlyStopping(
-    config.earlyStopping ?? 'gat',
+    config.earlyStopping ?? DEFAULT_EARLY_STOPPING,
     config.patience,
     config.epochs,
   );
