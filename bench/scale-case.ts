@@ -121,11 +121,13 @@ const profile = spec.profile ?? false;
 const base = await loadKernels(spec.kernels);
 let active = base;
 let terminate = (): void => {};
+let parallelStats = (): Record<string, number> | null => null;
 if (threads > 1) {
   const { createParallelKernels } = await import('../src/kernels/parallel/index.js');
   const parallel = await createParallelKernels({ threads, base });
   active = parallel;
   terminate = () => parallel.terminate();
+  parallelStats = () => ({ ...parallel.stats() });
 }
 const kernelMs = new Map<string, number>();
 setKernels(profile ? timed(active, kernelMs) : active);
@@ -237,6 +239,7 @@ noGrad(() =>
 );
 const inferenceMs = performance.now() - ti;
 mark('inference');
+const stats = parallelStats();
 terminate();
 
 // Steady state: the first step also prepares the graph (self-loops, CSR) and warms up.
@@ -256,6 +259,7 @@ console.log(
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     // The 1-minute load average (other processes included) when the case started and ended.
     load: [loadAtStart, loadavg()[0]!].map((l) => Math.round(l * 100) / 100),
+    ...(stats === null ? {} : { parallel: stats }),
     ...(profile
       ? {
           lastStepKernelMs: Math.round(stepKernelMs[stepKernelMs.length - 1]!),

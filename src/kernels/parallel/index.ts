@@ -50,6 +50,7 @@ import type {
 import { splitByEntries, splitEvenly } from './partition.js';
 import {
   addInto,
+  BALLAST_MIN_BYTES,
   CONTROL_BYTES,
   CONTROL_ERROR_BYTES,
   CONTROL_WORDS,
@@ -108,7 +109,6 @@ const DEFAULT_MIN_WORK = 2 ** 22;
  * memory (allocations this large are fresh zero pages from mmap), and it lets V8 see the
  * tensor's size.
  */
-const BALLAST_MIN_BYTES = 32 * 2 ** 20;
 const ballast = new WeakMap<Float32Array, ArrayBuffer>();
 
 const sharedFloat32: Float32Allocator = (length) => {

@@ -8,10 +8,12 @@ import type { Kernels } from '../kernels.js';
 import { referenceKernels } from '../reference/index.js';
 import { loadWasmKernels } from '../wasm/index.js';
 import {
+  BALLAST_MIN_BYTES,
   isTaskMessage,
   type ReadyMessage,
   reportDone,
   runTask,
+  SharedBallast,
   type WorkerSetup,
 } from './protocol.js';
 
@@ -37,10 +39,12 @@ const setup = workerData;
 
 try {
   const kernels = await load(setup);
+  const ballast = new SharedBallast(BALLAST_MIN_BYTES);
   port.on('message', (message: unknown) => {
     if (!isTaskMessage(message)) return;
     let error: string | null = null;
     try {
+      ballast.hold(message);
       for (const z of message.zero) z.fill(0);
       runTask(kernels, message.task);
     } catch (e) {
