@@ -28,8 +28,8 @@
  * a few epochs, or when it has stopped improving. The authors: d = 128, lr = 1e-3, batch 1024,
  * up to 50,000 epochs. Here: d = 128, lr = 3e-3, batch 256, which reach 100 % training accuracy
  * in 2–3 epochs. Test accuracy hinges on the few held-out pairs and so on the seed: with these
- * defaults, seeds 0–4 gave 99.3, 95.7, 100, 100, 100 %; d = 64 (twice as fast; 8 epochs) gave 96.8, 99.8,
- * 100, 93.9 % for seeds 0–3.
+ * defaults, seeds 0–4 gave 99.3, 95.7, 100, 100, 100 %; d = 64 (twice as fast; 8 epochs)
+ * gave 96.8, 99.8, 100, 93.9 % for seeds 0–3.
  */
 import { relu } from '../autograd/ops/activations.js';
 import { gatherRows } from '../autograd/ops/gather-scatter.js';
@@ -70,7 +70,7 @@ export interface DictionaryLookupOptions {
   onEpoch?(epoch: number, trainAcc: number, testAcc: number): void;
   /** Hidden width d (divided among the heads). Default 128, the paper's. */
   dim?: number;
-  /** Fraction of the examples (approximately, for 'unseen-pairs') used for training. Default 0.8. */
+  /** Fraction of the examples used for training (approximate for 'unseen-pairs'). Default 0.8. */
   trainFraction?: number;
   /** How examples are split. Default 'unseen-pairs' (the paper's). */
   split?: 'random' | 'unseen-pairs';
