@@ -15,11 +15,14 @@ import { expectAllClose } from '../helpers/allclose.js';
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
 let wasm: Kernels;
-/** A separate instance with tiny chunks, so every kernel runs over many row / target ranges. */
+/**
+ * A separate instance with tiny chunks, so every kernel runs over many row / target ranges,
+ * and the attention kernels gather source rows even on these small graphs.
+ */
 let chunked: Kernels;
 beforeAll(async () => {
   wasm = await loadWasmKernels();
-  chunked = await loadWasmKernels({ chunkBytes: 2048 });
+  chunked = await loadWasmKernels({ chunkBytes: 2048, gatherMinSourceBytes: 0 });
 });
 
 function randomF32(length: number, rng: Random, scale = 1): Float32Array {

@@ -29,6 +29,12 @@ import type { WasmExports } from './loader.js';
 /** A target's source rows are gathered into a contiguous buffer of at most this size. */
 const GATHER_BYTES = 128 * 1024;
 
+/**
+ * Source arrays up to this size stay in the core's caches, where gathering rows first only
+ * adds a copy: below it the kernels read rows in place (WasmKernelOptions can change it).
+ */
+export const DEFAULT_GATHER_MIN_SOURCE_BYTES = 2 * 1024 * 1024;
+
 /** One array of a chunked call: `width` floats per item; copied in and/or out. */
 interface Operand {
   readonly data: Float32Array | null;
@@ -174,7 +180,9 @@ function headScratchBytes(heads: number): number {
   return Math.ceil((heads * 8) / 16) * 16;
 }
 
-function gatherCapacity(width: number): number {
+/** Rows of `width` floats the gather buffer holds; 0 (no gathering) for small sources. */
+function gatherCapacity(width: number, numSrc: number, minSourceBytes: number): number {
+  if (numSrc * width * 4 <= minSourceBytes) return 0;
   return Math.max(1, Math.floor(GATHER_BYTES / (width * 4)));
 }
 
@@ -193,12 +201,16 @@ type GatBackward = (
   outputs: GatBackwardOutputs,
 ) => void;
 
-export function createGatv2Forward(wasm: WasmExports, arena: WasmArena): Gatv2Forward {
+export function createGatv2Forward(
+  wasm: WasmExports,
+  arena: WasmArena,
+  gatherMinSourceBytes = DEFAULT_GATHER_MIN_SOURCE_BYTES,
+): Gatv2Forward {
   return (args, outputs) => {
     const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
     const { out, alpha } = outputs;
     const HC = H * C;
-    const capacity = gatherCapacity(HC);
+    const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const ran =
       isFloat32(xl) &&
       isFloat32(xr) &&
@@ -214,7 +226,7 @@ export function createGatv2Forward(wasm: WasmExports, arena: WasmArena): Gatv2Fo
         [input(xl, graph.numSrc * HC), input(att, HC)],
         [input(xr, HC), output(out, HC)],
         [input(edge, HC), input(dropScale, H), output(alpha, H)],
-        headScratchBytes(H) + capacity * HC * 4,
+        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
         (
           numDst,
           ptr,
@@ -247,12 +259,16 @@ export function createGatv2Forward(wasm: WasmExports, arena: WasmArena): Gatv2Fo
   };
 }
 
-export function createGatv2Backward(wasm: WasmExports, arena: WasmArena): Gatv2Backward {
+export function createGatv2Backward(
+  wasm: WasmExports,
+  arena: WasmArena,
+  gatherMinSourceBytes = DEFAULT_GATHER_MIN_SOURCE_BYTES,
+): Gatv2Backward {
   return (args, alpha, gradOut, outputs) => {
     const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
     const { gradXl, gradXr, gradEdge, gradAtt } = outputs;
     const HC = H * C;
-    const capacity = gatherCapacity(HC);
+    const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const ran =
       isFloat32(xl) &&
       isFloat32(xr) &&
@@ -277,7 +293,7 @@ export function createGatv2Backward(wasm: WasmExports, arena: WasmArena): Gatv2B
         ],
         [input(xr, HC), input(gradOut, HC), update(gradXr, HC)],
         [input(edge, HC), input(dropScale, H), input(alpha, H), update(gradEdge, HC)],
-        headScratchBytes(H) + capacity * HC * 4,
+        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
         (
           numDst,
           ptr,
@@ -314,7 +330,11 @@ export function createGatv2Backward(wasm: WasmExports, arena: WasmArena): Gatv2B
   };
 }
 
-export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForward {
+export function createGatForward(
+  wasm: WasmExports,
+  arena: WasmArena,
+  gatherMinSourceBytes = DEFAULT_GATHER_MIN_SOURCE_BYTES,
+): GatForward {
   return (args, outputs) => {
     const {
       graph,
@@ -329,7 +349,7 @@ export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForwar
     } = args;
     const { out, alpha } = outputs;
     const HC = H * C;
-    const capacity = gatherCapacity(HC);
+    const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&
@@ -345,7 +365,7 @@ export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForwar
         [input(x, graph.numSrc * HC), input(scoreSrc, graph.numSrc * H)],
         [input(scoreDst, H), output(out, HC)],
         [input(scoreEdge, H), input(dropScale, H), output(alpha, H)],
-        headScratchBytes(H) + capacity * HC * 4,
+        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
         (
           numDst,
           ptr,
@@ -378,7 +398,11 @@ export function createGatForward(wasm: WasmExports, arena: WasmArena): GatForwar
   };
 }
 
-export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackward {
+export function createGatBackward(
+  wasm: WasmExports,
+  arena: WasmArena,
+  gatherMinSourceBytes = DEFAULT_GATHER_MIN_SOURCE_BYTES,
+): GatBackward {
   return (args, alpha, gradOut, outputs) => {
     const {
       graph,
@@ -393,7 +417,7 @@ export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackw
     } = args;
     const { gradX, gradScoreSrc, gradScoreDst, gradScoreEdge } = outputs;
     const HC = H * C;
-    const capacity = gatherCapacity(HC);
+    const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&
@@ -418,7 +442,7 @@ export function createGatBackward(wasm: WasmExports, arena: WasmArena): GatBackw
         ],
         [input(scoreDst, H), input(gradOut, HC), update(gradScoreDst, H)],
         [input(scoreEdge, H), input(dropScale, H), input(alpha, H), update(gradScoreEdge, H)],
-        headScratchBytes(H) + capacity * HC * 4,
+        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
         (
           numDst,
           ptr,

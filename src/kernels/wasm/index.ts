@@ -15,6 +15,7 @@ import {
   createGatForward,
   createGatv2Backward,
   createGatv2Forward,
+  DEFAULT_GATHER_MIN_SOURCE_BYTES,
 } from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
 import { createAdamStep, createDropout, createElu, createEluBackward } from './elementwise.js';
@@ -27,6 +28,12 @@ export interface WasmKernelOptions {
    * SpMM, target ranges of attention). Default 64 MiB; tests set it small to exercise chunking.
    */
   readonly chunkBytes?: number;
+  /**
+   * The attention kernels gather each target's source rows into a contiguous buffer when the
+   * source array is larger than this many bytes (default 2 MiB; smaller ones stay in cache).
+   * Tests set it to 0 to exercise the gather path on small graphs.
+   */
+  readonly gatherMinSourceBytes?: number;
 }
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
@@ -46,16 +53,17 @@ export function loadWasmKernels(options?: WasmKernelOptions): Promise<Kernels> {
 async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
   const wasm = await instantiateKernels();
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const gather = options.gatherMinSourceBytes ?? DEFAULT_GATHER_MIN_SOURCE_BYTES;
   const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536, chunkBytes);
   return {
     name: `wasm-${wasm.variant}`,
     gemm: createGemm(wasm, arena),
     spmm: createSpmm(wasm, arena),
     spmmTransposed: createSpmmTransposed(wasm, arena),
-    gatv2AttentionForward: createGatv2Forward(wasm, arena),
-    gatv2AttentionBackward: createGatv2Backward(wasm, arena),
-    gatAttentionForward: createGatForward(wasm, arena),
-    gatAttentionBackward: createGatBackward(wasm, arena),
+    gatv2AttentionForward: createGatv2Forward(wasm, arena, gather),
+    gatv2AttentionBackward: createGatv2Backward(wasm, arena, gather),
+    gatAttentionForward: createGatForward(wasm, arena, gather),
+    gatAttentionBackward: createGatBackward(wasm, arena, gather),
     dropout: createDropout(wasm, arena),
     elu: createElu(wasm, arena),
     eluBackward: createEluBackward(wasm, arena),

@@ -199,6 +199,55 @@ function gatherRows(
   return true;
 }
 
+/** dst[0..C) += w·src, skipping (adding +0 for) the whole row when w is 0: C a multiple of 4. */
+// @ts-ignore: decorator
+@inline
+function maskedAxpy4(dst: usize, src: usize, wv: v128, channels: i32): void {
+  const keep = f32x4.ne(wv, f32x4.splat(0));
+  for (let c = 0; c < channels; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.and(f32x4.mul(wv, v128.load(src + o)), keep)));
+  }
+}
+
+/** Four heads' rows: dst_h += w_h·src_h for lanes h of w, each row skipped when w_h is 0. */
+// @ts-ignore: decorator
+@inline
+function maskedAxpyFourHeads(dst: usize, src: usize, w: v128, channels: i32): void {
+  const headBytes = <usize>channels << 2;
+  maskedAxpy4(dst, src, f32x4.splat(f32x4.extract_lane(w, 0)), channels);
+  maskedAxpy4(dst + headBytes, src + headBytes, f32x4.splat(f32x4.extract_lane(w, 1)), channels);
+  maskedAxpy4(dst + 2 * headBytes, src + 2 * headBytes, f32x4.splat(f32x4.extract_lane(w, 2)), channels);
+  maskedAxpy4(dst + 3 * headBytes, src + 3 * headBytes, f32x4.splat(f32x4.extract_lane(w, 3)), channels);
+}
+
+/**
+ * The weighted sum of one edge when H and C are multiples of 4, without a branch per head:
+ * α = numerator · 1/Σ stored in place, out += dropout(α) · x_j.
+ */
+// @ts-ignore: decorator
+@inline
+function weightedSumFourHeads(
+  alpha: usize,
+  dropScale: usize,
+  hsumInv: usize,
+  outRow: usize,
+  row: usize,
+  p: i32,
+  heads: i32,
+  channels: i32,
+): void {
+  const edgeAt = (<usize>(p * heads)) << 2;
+  for (let h = 0; h < heads; h += 4) {
+    const o = <usize>h << 2;
+    const a = f32x4.mul(v128.load(alpha + edgeAt + o), v128.load(hsumInv + o));
+    v128.store(alpha + edgeAt + o, a);
+    const w = dropScale == 0 ? a : f32x4.mul(a, v128.load(dropScale + edgeAt + o));
+    const hc = (<usize>(h * channels)) << 2;
+    maskedAxpyFourHeads(outRow + hc, row + hc, w, channels);
+  }
+}
+
 export function gatv2Forward(
   numDst: i32,
   heads: i32,
@@ -275,6 +324,10 @@ export function gatv2Forward(
       const row = gathered
         ? gather + <usize>(p - begin) * rowBytes
         : xl + <usize>i32At(src, p) * rowBytes;
+      if (fourHeads) {
+        weightedSumFourHeads(alpha, dropScale, hsumInv, outRow, row, p, heads, channels);
+        continue;
+      }
       for (let h = 0; h < heads; h++) {
         const a = f32At(alpha, p * heads + h) * f32At(hsumInv, h);
         setF32(alpha, p * heads + h, a);
@@ -481,6 +534,7 @@ export function gatForward(
   const gather = scratch + headScratchBytes(heads);
   const base = i32At(ptr, 0);
   const slopeV = f32x4.splat(slope);
+  const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -517,6 +571,10 @@ export function gatForward(
       const row = gathered
         ? gather + <usize>(p - begin) * rowBytes
         : x + <usize>i32At(src, p) * rowBytes;
+      if (fourHeads) {
+        weightedSumFourHeads(alpha, dropScale, hsumInv, outRow, row, p, heads, channels);
+        continue;
+      }
       for (let h = 0; h < heads; h++) {
         const a = f32At(alpha, p * heads + h) * f32At(hsumInv, h);
         setF32(alpha, p * heads + h, a);
@@ -525,6 +583,72 @@ export function gatForward(
         const hc = (<usize>(h * channels)) << 2;
         axpy(outRow + hc, row + hc, w, channels);
       }
+    }
+  }
+}
+
+/** gatBackward's two passes over one target's edges when H and C are multiples of 4. */
+// @ts-ignore: decorator
+@inline
+function gatBackwardFourHeads(
+  i: i32,
+  begin: i32,
+  end: i32,
+  heads: i32,
+  channels: i32,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slopeV: v128,
+  dropScale: usize,
+  alpha: usize,
+  gRow: usize,
+  gradX: usize,
+  gradScoreSrc: usize,
+  gradScoreDst: usize,
+  gradScoreEdge: usize,
+  dotH: usize,
+  gather: usize,
+): void {
+  const rowBytes = (<usize>(heads * channels)) << 2;
+  const dstAt = (<usize>(i * heads)) << 2;
+  for (let p = begin; p < end; p++) {
+    const row = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>i32At(src, p) * rowBytes;
+    const edgeAt = (<usize>(p * heads)) << 2;
+    for (let h = 0; h < heads; h += 4) {
+      const hc = (<usize>(h * channels)) << 2;
+      const o = <usize>h << 2;
+      let w = v128.load(alpha + edgeAt + o);
+      if (dropScale != 0) w = f32x4.mul(w, v128.load(dropScale + edgeAt + o));
+      v128.store(dotH + o, f32x4.add(v128.load(dotH + o), f32x4.mul(w, dot4Heads(gRow + hc, row + hc, channels))));
+    }
+  }
+  for (let p = begin; p < end; p++) {
+    const j = i32At(src, p);
+    const row = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j * rowBytes;
+    const gxRow = gradX + <usize>j * rowBytes;
+    const srcAt = (<usize>(j * heads)) << 2;
+    const edgeAt = (<usize>(p * heads)) << 2;
+    for (let h = 0; h < heads; h += 4) {
+      const hc = (<usize>(h * channels)) << 2;
+      const o = <usize>h << 2;
+      const a = v128.load(alpha + edgeAt + o);
+      const scale = dropScale == 0 ? f32x4.splat(1) : v128.load(dropScale + edgeAt + o);
+      const gA = dot4Heads(gRow + hc, row + hc, channels);
+      let v = f32x4.add(v128.load(scoreSrc + srcAt + o), v128.load(scoreDst + dstAt + o));
+      if (scoreEdge != 0) v = f32x4.add(v, v128.load(scoreEdge + edgeAt + o));
+      const gV = f32x4.mul(
+        f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), v128.load(dotH + o))),
+        leakyReluSlope(v, slopeV),
+      );
+      v128.store(gradScoreSrc + srcAt + o, f32x4.add(v128.load(gradScoreSrc + srcAt + o), gV));
+      v128.store(gradScoreDst + dstAt + o, f32x4.add(v128.load(gradScoreDst + dstAt + o), gV));
+      if (gradScoreEdge != 0) {
+        v128.store(gradScoreEdge + edgeAt + o, f32x4.add(v128.load(gradScoreEdge + edgeAt + o), gV));
+      }
+      maskedAxpyFourHeads(gxRow + hc, gRow + hc, f32x4.mul(a, scale), channels);
     }
   }
 }
@@ -555,6 +679,8 @@ export function gatBackward(
   const dotH = scratch;
   const gather = scratch + headScratchBytes(heads);
   const base = i32At(ptr, 0);
+  const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
+  const slopeV = f32x4.splat(slope);
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -562,6 +688,10 @@ export function gatBackward(
     const gRow = gradOut + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
     for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
+    if (fourHeads) {
+      gatBackwardFourHeads(i, begin, end, heads, channels, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gRow, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, gathered ? gather : 0);
+      continue;
+    }
     for (let p = begin; p < end; p++) {
       const row = gathered
         ? gather + <usize>(p - begin) * rowBytes
