@@ -26,6 +26,26 @@ export function setFloat32Allocator(allocator: Float32Allocator | null): Float32
   return previous;
 }
 
+/** Creates zero-filled int32 storage (graph index arrays: CSR offsets, sources). */
+export type Int32Allocator = (length: number) => Int32Array;
+
+let int32Allocator: Int32Allocator | null = null;
+
+/** As setFloat32Allocator, for `allocateInt32`. */
+export function setInt32Allocator(allocator: Int32Allocator | null): Int32Allocator | null {
+  const previous = int32Allocator;
+  int32Allocator = allocator;
+  return previous;
+}
+
+/**
+ * Zero-filled int32 storage for index arrays the kernels read (a prepared graph's CSR):
+ * shared memory while the parallel kernels are active, so workers read it without a copy.
+ */
+export function allocateInt32(length: number): Int32Array {
+  return int32Allocator === null ? new Int32Array(length) : int32Allocator(length);
+}
+
 export function allocate(dtype: DType, length: number): FloatArray {
   if (dtype === 'float64') return new Float64Array(length);
   return float32Allocator === null ? new Float32Array(length) : float32Allocator(length);

@@ -18,7 +18,7 @@ import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { GATv2Conv } from '../../src/nn/gatv2-conv.js';
 import { GATConv } from '../../src/nn/gat-conv.js';
 import { Random } from '../../src/tensor/random.js';
-import { Tensor } from '../../src/tensor/tensor.js';
+import { allocateInt32, Tensor } from '../../src/tensor/tensor.js';
 import { expectAllClose } from '../helpers/allclose.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
@@ -465,6 +465,7 @@ describe('parallel kernels: lifecycle', () => {
     expect(Tensor.zeros([100, 100]).data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Tensor.zeros([3]).data.buffer).toBeInstanceOf(ArrayBuffer);
     expect(Tensor.zeros([100, 100], 'float64').data.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(allocateInt32(10_000).buffer).toBeInstanceOf(SharedArrayBuffer);
     k.terminate();
     k.terminate(); // idempotent
     // The instances of beforeAll are still active: their allocator is back.

@@ -15,8 +15,9 @@
  * up to float32 rounding (the order of additions differs).
  *
  * Data reaches the workers without copies when it lives in SharedArrayBuffers: while the
- * parallel kernels are active, float32 tensors of at least SHARED_MIN_ELEMENTS are allocated
- * there (tensor.ts `setFloat32Allocator`). Anything else a worker must see (small tensors,
+ * parallel kernels are active, float32 tensors (and int32 index arrays made by
+ * `allocateInt32`) of at least SHARED_MIN_ELEMENTS are allocated there (tensor.ts
+ * `setFloat32Allocator`, `setInt32Allocator`). Anything else a worker must see (small tensors,
  * graph index arrays, arrays made outside `allocate`) is copied into reusable shared staging
  * buffers per call; `stats()` counts those bytes.
  *
@@ -33,7 +34,9 @@ import { Worker } from 'node:worker_threads';
 import {
   type FloatArray,
   setFloat32Allocator,
+  setInt32Allocator,
   type Float32Allocator,
+  type Int32Allocator,
 } from '../../tensor/tensor.js';
 import type {
   CsrMatrix,
@@ -109,11 +112,18 @@ const DEFAULT_MIN_WORK = 2 ** 22;
  * memory (allocations this large are fresh zero pages from mmap), and it lets V8 see the
  * tensor's size.
  */
-const ballast = new WeakMap<Float32Array, ArrayBuffer>();
+const ballast = new WeakMap<Float32Array | Int32Array, ArrayBuffer>();
 
 const sharedFloat32: Float32Allocator = (length) => {
   if (length < SHARED_MIN_ELEMENTS) return new Float32Array(length);
   const data = new Float32Array(new SharedArrayBuffer(length * 4));
+  if (length * 4 >= BALLAST_MIN_BYTES) ballast.set(data, new ArrayBuffer(length * 4));
+  return data;
+};
+
+const sharedInt32: Int32Allocator = (length) => {
+  if (length < SHARED_MIN_ELEMENTS) return new Int32Array(length);
+  const data = new Int32Array(new SharedArrayBuffer(length * 4));
   if (length * 4 >= BALLAST_MIN_BYTES) ballast.set(data, new ArrayBuffer(length * 4));
   return data;
 };
@@ -307,8 +317,9 @@ export async function createParallelKernels(
     for (const h of handles) void h.worker.terminate();
     throw e;
   }
-  const previousAllocator =
-    threads > 1 && (options.sharedTensors ?? true) ? setFloat32Allocator(sharedFloat32) : undefined;
+  const share = threads > 1 && (options.sharedTensors ?? true);
+  const previousAllocator = share ? setFloat32Allocator(sharedFloat32) : undefined;
+  const previousInt32Allocator = share ? setInt32Allocator(sharedInt32) : undefined;
   const scratch = new SharedScratch();
   let parallelCalls = 0;
   let baseCalls = 0;
@@ -906,6 +917,7 @@ export async function createParallelKernels(
       for (const h of handles) void h.worker.terminate();
       handles.length = 0; // from now on every call runs on base
       if (previousAllocator !== undefined) setFloat32Allocator(previousAllocator);
+      if (previousInt32Allocator !== undefined) setInt32Allocator(previousInt32Allocator);
     },
   };
 }
