@@ -13,7 +13,9 @@
  *
  *   h_v    = ReLU(E_key[key_v] + E_value[value_v])    one-hot features [N, 2k] · E [2k, d]
  *   h'     = one attention layer over keys → queries  (d/H channels per head, heads concatenated)
- *            GATv2: shared W (W_l = W_r), no bias, no self-loops;  GAT: PyG defaults, self-loops
+ *            GATv2: shared W (W_l = W_r), no bias;  GAT: PyG defaults. Neither adds
+ *            self-loops: both attend over exactly the task's bipartite graph, so a query sees
+ *            only the keys and the two models compare on the same inputs.
  *   logits = h'_q W_outᵀ  for the query nodes only      [B·k, k], W_out without bias
  *   loss   = cross-entropy over the query nodes
  *
@@ -150,7 +152,7 @@ export class DictionaryLookupModel extends Module {
       'conv',
       model === 'gatv2'
         ? new GATv2Conv({ ...layer, bias: false, shareWeights: true, addSelfLoops: false })
-        : new GATConv({ ...layer, addSelfLoops: true }),
+        : new GATConv({ ...layer, addSelfLoops: false }),
     );
     this.readout = this.registerModule(
       'readout',

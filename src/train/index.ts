@@ -38,3 +38,8 @@ export {
   type MiniBatchOptions,
   type SampledInferenceOptions,
 } from './minibatch.js';
+export {
+  runDictionaryLookup,
+  type DictionaryLookupOptions as DictionaryLookupRunOptions,
+  type DictionaryLookupResult,
+} from './dictlookup.js';
