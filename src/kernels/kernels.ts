@@ -158,6 +158,32 @@ export interface Kernels {
    * itself. Backward is the same call on the gradient.
    */
   dropout(mask: DropoutMask, x: FloatArray | null, out: FloatArray, length: number): void;
+  /**
+   * Per-head dot products with an attention vector: out[r, h] = Σ_c x[r, h·C + c] · att[h·C + c]
+   * for x [rows, H·C], att [H·C]; out [rows, H] overwritten.
+   */
+  headDot(
+    x: FloatArray,
+    att: FloatArray,
+    rows: number,
+    heads: number,
+    channels: number,
+    out: FloatArray,
+  ): void;
+  /**
+   * Its backward, given gradOut [rows, H]: gradX[r, h·C + c] = gradOut[r, h] · att[h·C + c] and
+   * gradAtt[h·C + c] = Σ_r gradOut[r, h] · x[r, h·C + c], both overwritten (either may be null).
+   */
+  headDotBackward(
+    x: FloatArray,
+    att: FloatArray,
+    gradOut: FloatArray,
+    rows: number,
+    heads: number,
+    channels: number,
+    gradX: FloatArray | null,
+    gradAtt: FloatArray | null,
+  ): void;
   /** out = x where x > 0, alpha·(eˣ − 1) elsewhere; length elements. */
   elu(x: FloatArray, alpha: number, out: FloatArray, length: number): void;
   /** gradX = gradOut · (1 where x > 0, alpha·eˣ elsewhere); length elements. */

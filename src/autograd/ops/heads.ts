@@ -3,6 +3,7 @@
  * columns h·C .. h·C + C − 1 (PyG's `view(-1, H, C)`).
  */
 import { Tensor, allocate, formatShape } from '../../tensor/tensor.js';
+import { kernels } from '../../kernels/backend.js';
 import { type Variable, record } from '../variable.js';
 import { channelsPerHead, expect2d, expectSameDtype } from './validate.js';
 
@@ -23,41 +24,16 @@ export function headDot(x: Variable, att: Variable, heads: number): Variable {
   const xs = x.data;
   const a = att.data;
   const out = allocate(x.value.dtype, rows * heads); // [R, H]
-  for (let r = 0; r < rows; r++) {
-    for (let h = 0; h < heads; h++) {
-      const xo = r * width + h * c;
-      let s = 0;
-      for (let k = 0; k < c; k++) s += xs[xo + k]! * a[h * c + k]!;
-      out[r * heads + h] = s;
-    }
-  }
+  kernels().headDot(xs, a, rows, heads, c, out);
   return record(op, new Tensor(out, [rows, heads]), [x, att], (g) => {
-    const gs = g.data; // [R, H]
-    let dx: Tensor | null = null;
-    if (x.requiresGrad) {
-      const d = allocate(x.value.dtype, rows * width); // dx[r, h·C + k] = g[r, h] · att[h·C + k]
-      for (let r = 0; r < rows; r++) {
-        for (let h = 0; h < heads; h++) {
-          const gv = gs[r * heads + h]!;
-          const xo = r * width + h * c;
-          for (let k = 0; k < c; k++) d[xo + k] = gv * a[h * c + k]!;
-        }
-      }
-      dx = new Tensor(d, [rows, width]);
-    }
-    let dAtt: Tensor | null = null;
-    if (att.requiresGrad) {
-      const d = allocate(att.value.dtype, width); // datt[h·C + k] = Σ_r g[r, h] · x[r, h·C + k]
-      for (let r = 0; r < rows; r++) {
-        for (let h = 0; h < heads; h++) {
-          const gv = gs[r * heads + h]!;
-          const xo = r * width + h * c;
-          for (let k = 0; k < c; k++) d[h * c + k]! += gv * xs[xo + k]!;
-        }
-      }
-      dAtt = new Tensor(d, att.shape);
-    }
-    return [dx, dAtt];
+    // dx[r, h·C + k] = g[r, h] · att[h·C + k];  datt[h·C + k] = Σ_r g[r, h] · x[r, h·C + k]
+    const dx = x.requiresGrad ? allocate(x.value.dtype, rows * width) : null;
+    const dAtt = att.requiresGrad ? allocate(att.value.dtype, width) : null;
+    kernels().headDotBackward(xs, a, g.data, rows, heads, c, dx, dAtt);
+    return [
+      dx === null ? null : new Tensor(dx, [rows, width]),
+      dAtt === null ? null : new Tensor(dAtt, att.shape),
+    ];
   });
 }
 

@@ -8,6 +8,7 @@ import {
 import { adamStepReference } from './adam.js';
 import { dropoutReference, eluBackwardReference, eluReference } from './elementwise.js';
 import { gemmReference } from './gemm.js';
+import { headDotBackwardReference, headDotReference } from './heads.js';
 import { sparseLinearBackwardReference, sparseLinearReference } from './linear.js';
 import { spmmReference, spmmTransposedReference } from './spmm.js';
 
@@ -21,6 +22,8 @@ export const referenceKernels: Kernels = {
   gatAttentionForward: gatAttentionForwardReference,
   gatAttentionBackward: gatAttentionBackwardReference,
   dropout: dropoutReference,
+  headDot: headDotReference,
+  headDotBackward: headDotBackwardReference,
   elu: eluReference,
   eluBackward: eluBackwardReference,
   sparseLinear: sparseLinearReference,

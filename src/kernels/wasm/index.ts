@@ -18,6 +18,7 @@ import {
   DEFAULT_GATHER_MIN_SOURCE_BYTES,
 } from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
+import { createHeadDot, createHeadDotBackward } from './heads.js';
 import { createAdamStep, createDropout, createElu, createEluBackward } from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
@@ -65,6 +66,8 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     gatAttentionForward: createGatForward(wasm, arena, gather),
     gatAttentionBackward: createGatBackward(wasm, arena, gather),
     dropout: createDropout(wasm, arena),
+    headDot: createHeadDot(wasm, arena),
+    headDotBackward: createHeadDotBackward(wasm, arena),
     elu: createElu(wasm, arena),
     eluBackward: createEluBackward(wasm, arena),
     sparseLinear: createSparseLinear(wasm, arena),

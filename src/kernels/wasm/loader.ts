@@ -130,6 +130,17 @@ export interface WasmExports {
     x: I32,
     out: I32,
   ): void;
+  headDot(rows: I32, heads: I32, channels: I32, x: I32, att: I32, out: I32): void;
+  headDotBackward(
+    rows: I32,
+    heads: I32,
+    channels: I32,
+    x: I32,
+    att: I32,
+    g: I32,
+    gradX: I32,
+    gradAtt: I32,
+  ): void;
   elu(length: I32, alpha: F32, x: I32, out: I32): void;
   eluBackward(length: I32, alpha: F32, x: I32, g: I32, gradX: I32): void;
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
@@ -196,6 +207,8 @@ export async function instantiateKernels(): Promise<WasmExports> {
     gatForward: exportedFunction(exports, 'gatForward'),
     gatBackward: exportedFunction(exports, 'gatBackward'),
     dropout: exportedFunction(exports, 'dropout'),
+    headDot: exportedFunction(exports, 'headDot'),
+    headDotBackward: exportedFunction(exports, 'headDotBackward'),
     elu: exportedFunction(exports, 'elu'),
     eluBackward: exportedFunction(exports, 'eluBackward'),
     transpose: exportedFunction(exports, 'transpose'),

@@ -726,3 +726,62 @@ export function gatBackward(
     }
   }
 }
+
+/** out[r, h] = <x[r, h·C ..], att[h·C ..]> for rows r; out [rows, H]. */
+export function headDot(rows: i32, heads: i32, channels: i32, x: usize, att: usize, out: usize): void {
+  const rowBytes = (<usize>(heads * channels)) << 2;
+  const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
+  for (let r = 0; r < rows; r++) {
+    const xRow = x + <usize>r * rowBytes;
+    const outRow = out + ((<usize>(r * heads)) << 2);
+    if (fourHeads) {
+      for (let h = 0; h < heads; h += 4) {
+        const hc = (<usize>(h * channels)) << 2;
+        v128.store(outRow + (<usize>h << 2), dot4Heads(xRow + hc, att + hc, channels));
+      }
+    } else {
+      for (let h = 0; h < heads; h++) {
+        const hc = (<usize>(h * channels)) << 2;
+        setF32(outRow, h, dot(xRow + hc, att + hc, channels));
+      }
+    }
+  }
+}
+
+/**
+ * headDot's backward: gradX[r, h·C + c] = g[r, h]·att[h·C + c] (overwritten) and
+ * gradAtt[h·C + c] += Σ_r g[r, h]·x[r, h·C + c]; a pointer of 0 skips that output.
+ */
+export function headDotBackward(
+  rows: i32,
+  heads: i32,
+  channels: i32,
+  x: usize,
+  att: usize,
+  g: usize,
+  gradX: usize,
+  gradAtt: usize,
+): void {
+  const rowBytes = (<usize>(heads * channels)) << 2;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * rowBytes;
+    for (let h = 0; h < heads; h++) {
+      const gv = f32At(g, r * heads + h);
+      const gvV = f32x4.splat(gv);
+      const hc = (<usize>(h * channels)) << 2;
+      let c = 0;
+      for (; c + 4 <= channels; c += 4) {
+        const o = hc + (<usize>c << 2);
+        if (gradX != 0) v128.store(gradX + off + o, f32x4.mul(gvV, v128.load(att + o)));
+        if (gradAtt != 0) {
+          v128.store(gradAtt + o, madd(gvV, v128.load(x + off + o), v128.load(gradAtt + o)));
+        }
+      }
+      for (; c < channels; c++) {
+        const o = hc + (<usize>c << 2);
+        if (gradX != 0) store<f32>(gradX + off + o, gv * load<f32>(att + o));
+        if (gradAtt != 0) store<f32>(gradAtt + o, load<f32>(gradAtt + o) + gv * load<f32>(x + off + o));
+      }
+    }
+  }
+}

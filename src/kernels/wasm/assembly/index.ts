@@ -7,5 +7,12 @@ export { spmm, spmmTransposed } from './spmm';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { gatBackward, gatForward, gatv2Backward, gatv2Forward } from './attention';
+export {
+  gatBackward,
+  gatForward,
+  gatv2Backward,
+  gatv2Forward,
+  headDot,
+  headDotBackward,
+} from './attention';
 export { adamStep, columnSums, dropout, elu, eluBackward, fillRows, transpose } from './elementwise';

@@ -1,0 +1,109 @@
+/**
+ * Per-head dot products on WebAssembly (float32; float64 goes to the reference), streamed
+ * through the arena in row blocks.
+ */
+import type { FloatArray } from '../../tensor/tensor.js';
+import { headDotBackwardReference, headDotReference } from '../reference/heads.js';
+import type { WasmArena } from './arena.js';
+import type { WasmExports } from './loader.js';
+
+type HeadDot = (
+  x: FloatArray,
+  att: FloatArray,
+  rows: number,
+  heads: number,
+  channels: number,
+  out: FloatArray,
+) => void;
+
+type HeadDotBackward = (
+  x: FloatArray,
+  att: FloatArray,
+  gradOut: FloatArray,
+  rows: number,
+  heads: number,
+  channels: number,
+  gradX: FloatArray | null,
+  gradAtt: FloatArray | null,
+) => void;
+
+/** Rows per block when a row costs `rowFloats` floats, after `fixedFloats` resident ones. */
+function blockRows(arena: WasmArena, rowFloats: number, fixedFloats: number, rows: number): number {
+  const budget = Math.floor(arena.chunkBytes / 4) - fixedFloats;
+  return Math.max(1, Math.min(rows, Math.floor(budget / Math.max(1, rowFloats))));
+}
+
+export function createHeadDot(wasm: WasmExports, arena: WasmArena): HeadDot {
+  return (x, att, rows, heads, channels, out) => {
+    const width = heads * channels;
+    if (!(
+      x instanceof Float32Array &&
+      att instanceof Float32Array &&
+      out instanceof Float32Array
+    )) {
+      headDotReference(x, att, rows, heads, channels, out);
+      return;
+    }
+    if (rows === 0 || heads === 0) return;
+    if (width === 0) {
+      out.fill(0, 0, rows * heads);
+      return;
+    }
+    const block = blockRows(arena, width + heads, width, rows);
+    arena.reset();
+    const attOff = arena.alloc(width * 4);
+    const xOff = arena.alloc(block * width * 4);
+    const outOff = arena.alloc(block * heads * 4);
+    const heap = arena.f32;
+    heap.set(att.subarray(0, width), attOff >> 2);
+    for (let r0 = 0; r0 < rows; r0 += block) {
+      const n = Math.min(block, rows - r0);
+      heap.set(x.subarray(r0 * width, (r0 + n) * width), xOff >> 2);
+      wasm.headDot(n, heads, channels, xOff, attOff, outOff);
+      out.set(heap.subarray(outOff >> 2, (outOff >> 2) + n * heads), r0 * heads);
+    }
+  };
+}
+
+export function createHeadDotBackward(wasm: WasmExports, arena: WasmArena): HeadDotBackward {
+  return (x, att, gradOut, rows, heads, channels, gradX, gradAtt) => {
+    const width = heads * channels;
+    if (!(
+      x instanceof Float32Array &&
+      att instanceof Float32Array &&
+      gradOut instanceof Float32Array &&
+      (gradX === null || gradX instanceof Float32Array) &&
+      (gradAtt === null || gradAtt instanceof Float32Array)
+    )) {
+      headDotBackwardReference(x, att, gradOut, rows, heads, channels, gradX, gradAtt);
+      return;
+    }
+    if (gradAtt !== null) gradAtt.fill(0, 0, width);
+    if (rows === 0 || width === 0 || (gradX === null && gradAtt === null)) return;
+    const block = blockRows(
+      arena,
+      heads + (gradAtt === null ? 0 : width) + (gradX === null ? 0 : width),
+      2 * width,
+      rows,
+    );
+    arena.reset();
+    const attOff = arena.alloc(width * 4);
+    const gradAttOff = gradAtt === null ? 0 : arena.alloc(width * 4);
+    const gOff = arena.alloc(block * heads * 4);
+    const xOff = gradAtt === null ? 0 : arena.alloc(block * width * 4);
+    const gradXOff = gradX === null ? 0 : arena.alloc(block * width * 4);
+    const heap = arena.f32;
+    heap.set(att.subarray(0, width), attOff >> 2);
+    if (gradAttOff !== 0) heap.fill(0, gradAttOff >> 2, (gradAttOff >> 2) + width);
+    for (let r0 = 0; r0 < rows; r0 += block) {
+      const n = Math.min(block, rows - r0);
+      heap.set(gradOut.subarray(r0 * heads, (r0 + n) * heads), gOff >> 2);
+      if (xOff !== 0) heap.set(x.subarray(r0 * width, (r0 + n) * width), xOff >> 2);
+      wasm.headDotBackward(n, heads, channels, xOff, attOff, gOff, gradXOff, gradAttOff);
+      if (gradX !== null) {
+        gradX.set(heap.subarray(gradXOff >> 2, (gradXOff >> 2) + n * width), r0 * width);
+      }
+    }
+    if (gradAtt !== null) gradAtt.set(heap.subarray(gradAttOff >> 2, (gradAttOff >> 2) + width));
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Per-head dot products (headDot) and their backward, every implementation against float64
+ * oracles: head and channel counts that break the SIMD width, null outputs, and a
+ * WebAssembly instance with tiny chunks so rows stream through the arena in blocks.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Kernels } from '../../src/kernels/kernels.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
+import { Random } from '../../src/tensor/random.js';
+import { type DType, type FloatArray, allocate } from '../../src/tensor/tensor.js';
+import { expectAllClose } from '../helpers/allclose.js';
+import { implementations } from '../helpers/implementations.js';
+
+const chunked = { ...(await loadWasmKernels({ chunkBytes: 256 })), name: 'wasm-chunked' };
+const ALL: Kernels[] = [...implementations, chunked];
+const SHAPES: [number, number, number][] = [
+  [0, 2, 3],
+  [1, 1, 1],
+  [7, 1, 7],
+  [5, 3, 5],
+  [9, 4, 4],
+  [33, 8, 8],
+  [6, 8, 17],
+];
+const DTYPES: DType[] = ['float32', 'float64'];
+
+function randomArray(dtype: DType, length: number, rng: Random): FloatArray {
+  const a = allocate(dtype, length);
+  for (let i = 0; i < length; i++) a[i] = rng.uniformIn(-2, 2);
+  return a;
+}
+
+function oracle(x: FloatArray, att: FloatArray, g: FloatArray, rows: number, H: number, C: number) {
+  const W = H * C;
+  const out = new Float64Array(rows * H);
+  const gradX = new Float64Array(rows * W);
+  const gradAtt = new Float64Array(W);
+  for (let r = 0; r < rows; r++) {
+    for (let h = 0; h < H; h++) {
+      for (let c = 0; c < C; c++) {
+        const xi = r * W + h * C + c;
+        out[r * H + h]! += x[xi]! * att[h * C + c]!;
+        gradX[xi] = g[r * H + h]! * att[h * C + c]!;
+        gradAtt[h * C + c]! += g[r * H + h]! * x[xi]!;
+      }
+    }
+  }
+  return { out, gradX, gradAtt };
+}
+
+describe.each(ALL.map((k) => [k.name, k] as const))('headDot kernels: %s', (_name, k) => {
+  for (const dtype of DTYPES) {
+    for (const [rows, H, C] of SHAPES) {
+      it(`${dtype} rows=${rows} H=${H} C=${C}`, () => {
+        const rng = new Random(rows * 31 + H * 7 + C);
+        const W = H * C;
+        const x = randomArray(dtype, rows * W, rng);
+        const att = randomArray(dtype, W, rng);
+        const g = randomArray(dtype, rows * H, rng);
+        const want = oracle(x, att, g, rows, H, C);
+        const tol = dtype === 'float32' ? { atol: 1e-4, rtol: 1e-4 } : { atol: 1e-12, rtol: 1e-12 };
+        const out = allocate(dtype, rows * H).fill(99);
+        k.headDot(x, att, rows, H, C, out);
+        expectAllClose(out, want.out, tol);
+        const gradX = allocate(dtype, rows * W).fill(99);
+        const gradAtt = allocate(dtype, W).fill(99);
+        k.headDotBackward(x, att, g, rows, H, C, gradX, gradAtt);
+        expectAllClose(gradX, want.gradX, tol);
+        expectAllClose(gradAtt, want.gradAtt, tol);
+        // Either output alone, the other null.
+        const onlyAtt = allocate(dtype, W).fill(7);
+        k.headDotBackward(x, att, g, rows, H, C, null, onlyAtt);
+        expectAllClose(onlyAtt, want.gradAtt, tol);
+        const onlyX = allocate(dtype, rows * W).fill(7);
+        k.headDotBackward(x, att, g, rows, H, C, onlyX, null);
+        expectAllClose(onlyX, want.gradX, tol);
+        expect(out.length).toBe(rows * H);
+      });
+    }
+  }
+});
