@@ -184,6 +184,10 @@ export interface Kernels {
     gradX: FloatArray | null,
     gradAtt: FloatArray | null,
   ): void;
+  /** out[r, c] = x[r, c] + v[c] for x [rows, n], v [n]; out may be x itself. */
+  addRowVector(x: FloatArray, v: FloatArray, rows: number, n: number, out: FloatArray): void;
+  /** out[c] = Σ_r g[r, c] for g [rows, n]; out [n] overwritten. */
+  columnSums(g: FloatArray, rows: number, n: number, out: FloatArray): void;
   /** out = x where x > 0, alpha·(eˣ − 1) elsewhere; length elements. */
   elu(x: FloatArray, alpha: number, out: FloatArray, length: number): void;
   /** gradX = gradOut · (1 where x > 0, alpha·eˣ elsewhere); length elements. */

@@ -79,3 +79,40 @@ describe.each(ALL.map((k) => [k.name, k] as const))('headDot kernels: %s', (_nam
     }
   }
 });
+
+describe.each(ALL.map((k) => [k.name, k] as const))('row-vector kernels: %s', (_name, k) => {
+  for (const dtype of DTYPES) {
+    for (const [rows, n] of [
+      [0, 3],
+      [1, 1],
+      [3, 0],
+      [5, 7],
+      [33, 64],
+      [70, 9],
+    ] as [number, number][]) {
+      it(`${dtype} rows=${rows} n=${n}`, () => {
+        const rng = new Random(rows * 13 + n);
+        const x = randomArray(dtype, rows * n, rng);
+        const v = randomArray(dtype, n, rng);
+        const tol = dtype === 'float32' ? { atol: 1e-4, rtol: 1e-4 } : { atol: 1e-12, rtol: 1e-12 };
+        const sum = new Float64Array(rows * n);
+        const cols = new Float64Array(n);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < n; c++) {
+            sum[r * n + c] = x[r * n + c]! + v[c]!;
+            cols[c]! += x[r * n + c]!;
+          }
+        }
+        const out = allocate(dtype, rows * n).fill(99);
+        k.addRowVector(x, v, rows, n, out);
+        expectAllClose(out, sum, tol);
+        const xCopy = x.slice();
+        k.addRowVector(xCopy, v, rows, n, xCopy); // out may be x
+        expectAllClose(xCopy, sum, tol);
+        const sums = allocate(dtype, n).fill(99);
+        k.columnSums(x, rows, n, sums);
+        expectAllClose(sums, cols, tol);
+      });
+    }
+  }
+});

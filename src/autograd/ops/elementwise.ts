@@ -1,4 +1,5 @@
 /** Elementwise arithmetic on same-shape tensors, plus the bias broadcast over rows. */
+import { kernels } from '../../kernels/backend.js';
 import { Tensor, allocate } from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 import { expectSameDtype, expectSameShape } from './validate.js';
@@ -97,17 +98,13 @@ export function addRowVector(x: Variable, bias: Variable): Variable {
   const xs = x.data;
   const bs = bias.data;
   const out = allocate(x.value.dtype, xs.length); // [N, D]
-  for (let o = 0; o < xs.length; o += d) {
-    for (let c = 0; c < d; c++) out[o + c] = xs[o + c]! + bs[c]!;
-  }
+  const rows = d === 0 ? 0 : xs.length / d;
+  kernels().addRowVector(xs, bs, rows, d, out);
   return record(op, new Tensor(out, x.shape), [x, bias], (g) => {
     let dBias: Tensor | null = null;
     if (bias.requiresGrad) {
-      const gs = g.data;
       const sums = allocate(bias.value.dtype, d); // [D]
-      for (let o = 0; o < gs.length; o += d) {
-        for (let c = 0; c < d; c++) sums[c]! += gs[o + c]!;
-      }
+      kernels().columnSums(g.data, rows, d, sums);
       dBias = new Tensor(sums, bias.shape);
     }
     return [g, dBias];

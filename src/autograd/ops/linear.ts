@@ -125,16 +125,12 @@ function denseLinear(x: Variable, weight: Variable, bias: Variable | null): Vari
 
 /** out[r, o] += bias[o] */
 function addBias(out: FloatArray, bias: FloatArray, rows: number, cols: number): void {
-  for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    for (let c = 0; c < cols; c++) out[o + c]! += bias[c]!;
-  }
+  kernels().addRowVector(out, bias, rows, cols, out);
 }
 
 /** Column sums of g [rows, cols] → [cols] */
 function columnSums(g: FloatArray, rows: number, cols: number): FloatArray {
   const sums = allocate(g instanceof Float32Array ? 'float32' : 'float64', cols);
-  for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    for (let c = 0; c < cols; c++) sums[c]! += g[o + c]!;
-  }
+  kernels().columnSums(g, rows, cols, sums);
   return sums;
 }

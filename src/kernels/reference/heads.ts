@@ -1,4 +1,4 @@
-/** Per-head dot products with an attention vector, reference versions. */
+/** Per-head dot products with an attention vector and row-vector helpers, reference versions. */
 import type { FloatArray } from '../../tensor/tensor.js';
 
 export function headDotReference(
@@ -40,5 +40,24 @@ export function headDotBackwardReference(
       if (gradX !== null) for (let k = 0; k < channels; k++) gradX[xo + k] = gv * att[ao + k]!;
       if (gradAtt !== null) for (let k = 0; k < channels; k++) gradAtt[ao + k]! += gv * x[xo + k]!;
     }
+  }
+}
+
+export function addRowVectorReference(
+  x: FloatArray,
+  v: FloatArray,
+  rows: number,
+  n: number,
+  out: FloatArray,
+): void {
+  for (let r = 0, o = 0; r < rows; r++, o += n) {
+    for (let c = 0; c < n; c++) out[o + c] = x[o + c]! + v[c]!;
+  }
+}
+
+export function columnSumsReference(g: FloatArray, rows: number, n: number, out: FloatArray): void {
+  out.fill(0, 0, n);
+  for (let r = 0, o = 0; r < rows; r++, o += n) {
+    for (let c = 0; c < n; c++) out[c]! += g[o + c]!;
   }
 }

@@ -8,7 +8,12 @@ import {
 import { adamStepReference } from './adam.js';
 import { dropoutReference, eluBackwardReference, eluReference } from './elementwise.js';
 import { gemmReference } from './gemm.js';
-import { headDotBackwardReference, headDotReference } from './heads.js';
+import {
+  addRowVectorReference,
+  columnSumsReference,
+  headDotBackwardReference,
+  headDotReference,
+} from './heads.js';
 import { sparseLinearBackwardReference, sparseLinearReference } from './linear.js';
 import { spmmReference, spmmTransposedReference } from './spmm.js';
 
@@ -24,6 +29,8 @@ export const referenceKernels: Kernels = {
   dropout: dropoutReference,
   headDot: headDotReference,
   headDotBackward: headDotBackwardReference,
+  addRowVector: addRowVectorReference,
+  columnSums: columnSumsReference,
   elu: eluReference,
   eluBackward: eluBackwardReference,
   sparseLinear: sparseLinearReference,

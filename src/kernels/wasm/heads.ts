@@ -1,9 +1,14 @@
 /**
- * Per-head dot products on WebAssembly (float32; float64 goes to the reference), streamed
+ * Per-head dot products and row-vector helpers on WebAssembly (float32; float64 goes to the reference), streamed
  * through the arena in row blocks.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
-import { headDotBackwardReference, headDotReference } from '../reference/heads.js';
+import {
+  addRowVectorReference,
+  columnSumsReference,
+  headDotBackwardReference,
+  headDotReference,
+} from '../reference/heads.js';
 import type { WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
 
@@ -105,5 +110,59 @@ export function createHeadDotBackward(wasm: WasmExports, arena: WasmArena): Head
       }
     }
     if (gradAtt !== null) gradAtt.set(heap.subarray(gradAttOff >> 2, (gradAttOff >> 2) + width));
+  };
+}
+
+type AddRowVector = (
+  x: FloatArray,
+  v: FloatArray,
+  rows: number,
+  n: number,
+  out: FloatArray,
+) => void;
+
+export function createAddRowVector(wasm: WasmExports, arena: WasmArena): AddRowVector {
+  return (x, v, rows, n, out) => {
+    if (!(x instanceof Float32Array && v instanceof Float32Array && out instanceof Float32Array)) {
+      addRowVectorReference(x, v, rows, n, out);
+      return;
+    }
+    if (rows === 0 || n === 0) return;
+    const block = blockRows(arena, n, n, rows);
+    arena.reset();
+    const vOff = arena.alloc(n * 4);
+    const xOff = arena.alloc(block * n * 4); // out written in place
+    const heap = arena.f32;
+    heap.set(v.subarray(0, n), vOff >> 2);
+    for (let r0 = 0; r0 < rows; r0 += block) {
+      const m = Math.min(block, rows - r0);
+      heap.set(x.subarray(r0 * n, (r0 + m) * n), xOff >> 2);
+      wasm.addRows(m, n, xOff, vOff, xOff);
+      out.set(heap.subarray(xOff >> 2, (xOff >> 2) + m * n), r0 * n);
+    }
+  };
+}
+
+type ColumnSums = (g: FloatArray, rows: number, n: number, out: FloatArray) => void;
+
+export function createColumnSums(wasm: WasmExports, arena: WasmArena): ColumnSums {
+  return (g, rows, n, out) => {
+    if (!(g instanceof Float32Array && out instanceof Float32Array)) {
+      columnSumsReference(g, rows, n, out);
+      return;
+    }
+    if (n === 0) return;
+    const block = blockRows(arena, n, n, Math.max(1, rows));
+    arena.reset();
+    const sumsOff = arena.alloc(n * 4);
+    const gOff = arena.alloc(block * n * 4);
+    const heap = arena.f32;
+    heap.fill(0, sumsOff >> 2, (sumsOff >> 2) + n);
+    for (let r0 = 0; r0 < rows; r0 += block) {
+      const m = Math.min(block, rows - r0);
+      heap.set(g.subarray(r0 * n, (r0 + m) * n), gOff >> 2);
+      wasm.columnSums(m, n, gOff, sumsOff);
+    }
+    out.set(heap.subarray(sumsOff >> 2, (sumsOff >> 2) + n));
   };
 }

@@ -18,7 +18,12 @@ import {
   DEFAULT_GATHER_MIN_SOURCE_BYTES,
 } from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
-import { createHeadDot, createHeadDotBackward } from './heads.js';
+import {
+  createAddRowVector,
+  createColumnSums,
+  createHeadDot,
+  createHeadDotBackward,
+} from './heads.js';
 import { createAdamStep, createDropout, createElu, createEluBackward } from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
@@ -68,6 +73,8 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     dropout: createDropout(wasm, arena),
     headDot: createHeadDot(wasm, arena),
     headDotBackward: createHeadDotBackward(wasm, arena),
+    addRowVector: createAddRowVector(wasm, arena),
+    columnSums: createColumnSums(wasm, arena),
     elu: createElu(wasm, arena),
     eluBackward: createEluBackward(wasm, arena),
     sparseLinear: createSparseLinear(wasm, arena),

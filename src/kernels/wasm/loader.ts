@@ -146,6 +146,7 @@ export interface WasmExports {
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
+  addRows(rows: I32, n: I32, x: I32, bias: I32, out: I32): void;
   adamStep(
     length: I32,
     lr: F32,
@@ -214,6 +215,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     transpose: exportedFunction(exports, 'transpose'),
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
+    addRows: exportedFunction(exports, 'addRows'),
     adamStep: exportedFunction(exports, 'adamStep'),
   };
 }

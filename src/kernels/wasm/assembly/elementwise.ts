@@ -1,6 +1,6 @@
 // Element-wise kernels (float32, SIMD over four lanes): counter-based dropout, ELU and its
 // backward, and the small helpers of the linear layer (transpose, bias rows, column sums).
-import { exp4 } from './simd';
+import { exp4, madd } from './simd';
 
 // lowbias32 (C. Wellons): an invertible 32-bit mix. The dropout hash of element i is
 // mix(mix(i ^ seedLo) + seedHi); reference/elementwise.ts computes the same bits.
@@ -61,32 +61,39 @@ export function dropout(
   }
 }
 
-// expm1 on |v| < 0.5 by its Taylor series to degree 9 (truncation < 3e-10 relative);
-// elsewhere exp(v) − 1, where cancellation costs nothing that matters.
+// expm1 in one path (no select between a Taylor series and exp − 1): with x = n·ln 2 + r,
+// |r| ≤ ln 2 / 2, e^x − 1 = 2^n·expm1(r) + (2^n − 1), where expm1(r) = r + r²·P(r) by its
+// Taylor series to degree 7 (truncation < 1e-8 relative) and 2^n − 1 is exact for
+// n ≥ −24: a few ulp for the x ≤ 0 ELU uses. Lanes below −87.3 give −1, NaN stays NaN.
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
 const C2: f32 = 1.0 / 2.0;
 const C3: f32 = 1.0 / 6.0;
 const C4: f32 = 1.0 / 24.0;
 const C5: f32 = 1.0 / 120.0;
 const C6: f32 = 1.0 / 720.0;
 const C7: f32 = 1.0 / 5040.0;
-const C8: f32 = 1.0 / 40320.0;
-const C9: f32 = 1.0 / 362880.0;
 
 // @ts-ignore: decorator
 @inline
-function expm1x4(v: v128): v128 {
-  let q = f32x4.splat(C9);
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C8));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C7));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C6));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C5));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C4));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C3));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(C2));
-  q = f32x4.add(f32x4.mul(q, v), f32x4.splat(1));
-  const small = f32x4.mul(q, v);
-  const large = f32x4.sub(exp4(v), f32x4.splat(1));
-  return v128.bitselect(small, large, f32x4.lt(f32x4.abs(v), f32x4.splat(0.5)));
+function expm1x4(x: v128): v128 {
+  const clamped = f32x4.pmin(f32x4.pmax(f32x4.splat(-87.3), x), f32x4.splat(88));
+  const magic = f32x4.splat(12582912);
+  const t = madd(clamped, f32x4.splat(LOG2E), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(C7);
+  p = madd(p, r, f32x4.splat(C6));
+  p = madd(p, r, f32x4.splat(C5));
+  p = madd(p, r, f32x4.splat(C4));
+  p = madd(p, r, f32x4.splat(C3));
+  p = madd(p, r, f32x4.splat(C2));
+  const em1r = madd(p, f32x4.mul(r, r), r);
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, magic), i32x4.splat(127)), 23);
+  const result = madd(em1r, scale, f32x4.sub(scale, f32x4.splat(1)));
+  return v128.bitselect(x, result, f32x4.ne(x, x));
 }
 
 /** out = x where x > 0, alpha·(e^x − 1) elsewhere. */
@@ -147,6 +154,24 @@ export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
 export function fillRows(rows: i32, n: i32, bias: usize, out: usize): void {
   const rowBytes = <usize>n << 2;
   for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rowBytes, bias, rowBytes);
+}
+
+/** out [rows, n] = x + bias on every row (out may be x). */
+export function addRows(rows: i32, n: i32, x: usize, bias: usize, out: usize): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes;
+    const or = out + <usize>r * rowBytes;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(or + o, f32x4.add(v128.load(xr + o), v128.load(bias + o)));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(or + o, load<f32>(xr + o) + load<f32>(bias + o));
+    }
+  }
 }
 
 /** sums [n] += column sums of g [rows, n]. */
