@@ -6,6 +6,7 @@
  * hand for each op, next to its forward). `backward(loss)` orders the recorded ops
  * topologically (the tape) and replays it in reverse, summing gradients into `.grad`.
  */
+import { kernels } from '../kernels/backend.js';
 import { Tensor, formatShape } from '../tensor/tensor.js';
 
 /** Maps the gradient of an op's output to one gradient per input (null: no gradient). */
@@ -172,8 +173,6 @@ export function backward(output: Variable, seed?: Tensor): void {
 }
 
 function addInto(target: Tensor, g: Tensor): Tensor {
-  const t = target.data;
-  const s = g.data;
-  for (let i = 0; i < t.length; i++) t[i]! += s[i]!;
+  kernels().addInto(target.data, g.data, target.data.length);
   return target;
 }

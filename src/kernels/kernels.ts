@@ -186,6 +186,8 @@ export interface Kernels {
   ): void;
   /** out[r, c] = x[r, c] + v[c] for x [rows, n], v [n]; out may be x itself. */
   addRowVector(x: FloatArray, v: FloatArray, rows: number, n: number, out: FloatArray): void;
+  /** target[i] += source[i] for i < length (gradient accumulation). */
+  addInto(target: FloatArray, source: FloatArray, length: number): void;
   /** out[c] = Σ_r g[r, c] for g [rows, n]; out [n] overwritten. */
   columnSums(g: FloatArray, rows: number, n: number, out: FloatArray): void;
   /** out = x where x > 0, alpha·(eˣ − 1) elsewhere; length elements. */

@@ -116,3 +116,22 @@ describe.each(ALL.map((k) => [k.name, k] as const))('row-vector kernels: %s', (_
     }
   }
 });
+
+describe.each(ALL.map((k) => [k.name, k] as const))('addInto: %s', (_name, k) => {
+  for (const dtype of DTYPES) {
+    for (const length of [0, 1, 3, 4, 5, 17, 1001]) {
+      it(`${dtype} length=${length}`, () => {
+        const rng = new Random(length + 5);
+        const target = randomArray(dtype, length + 2, rng);
+        const source = randomArray(dtype, length + 2, rng);
+        const want = Array.from(target, (t, i) => (i < length ? t + source[i]! : t));
+        k.addInto(target, source, length);
+        expectAllClose(
+          target,
+          want,
+          dtype === 'float32' ? { atol: 1e-6, rtol: 1e-6 } : { atol: 0, rtol: 0 },
+        );
+      });
+    }
+  }
+});

@@ -61,3 +61,7 @@ export function columnSumsReference(g: FloatArray, rows: number, n: number, out:
     for (let c = 0; c < n; c++) out[c]! += g[o + c]!;
   }
 }
+
+export function addIntoReference(target: FloatArray, source: FloatArray, length: number): void {
+  for (let i = 0; i < length; i++) target[i]! += source[i]!;
+}

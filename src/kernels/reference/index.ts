@@ -9,6 +9,7 @@ import { adamStepReference } from './adam.js';
 import { dropoutReference, eluBackwardReference, eluReference } from './elementwise.js';
 import { gemmReference } from './gemm.js';
 import {
+  addIntoReference,
   addRowVectorReference,
   columnSumsReference,
   headDotBackwardReference,
@@ -29,6 +30,7 @@ export const referenceKernels: Kernels = {
   dropout: dropoutReference,
   headDot: headDotReference,
   headDotBackward: headDotBackwardReference,
+  addInto: addIntoReference,
   addRowVector: addRowVectorReference,
   columnSums: columnSumsReference,
   elu: eluReference,

@@ -4,6 +4,7 @@
  */
 import type { FloatArray } from '../../tensor/tensor.js';
 import {
+  addIntoReference,
   addRowVectorReference,
   columnSumsReference,
   headDotBackwardReference,
@@ -164,5 +165,29 @@ export function createColumnSums(wasm: WasmExports, arena: WasmArena): ColumnSum
       wasm.columnSums(m, n, gOff, sumsOff);
     }
     out.set(heap.subarray(sumsOff >> 2, (sumsOff >> 2) + n));
+  };
+}
+
+type AddInto = (target: FloatArray, source: FloatArray, length: number) => void;
+
+export function createAddInto(wasm: WasmExports, arena: WasmArena): AddInto {
+  return (target, source, length) => {
+    if (!(target instanceof Float32Array && source instanceof Float32Array)) {
+      addIntoReference(target, source, length);
+      return;
+    }
+    if (length <= 0) return;
+    const chunk = Math.max(4, Math.min(length, Math.floor(arena.chunkBytes / 8)));
+    arena.reset();
+    const tOff = arena.alloc(chunk * 4);
+    const sOff = arena.alloc(chunk * 4);
+    const heap = arena.f32;
+    for (let s = 0; s < length; s += chunk) {
+      const n = Math.min(chunk, length - s);
+      heap.set(target.subarray(s, s + n), tOff >> 2);
+      heap.set(source.subarray(s, s + n), sOff >> 2);
+      wasm.addInto(n, tOff, sOff);
+      target.set(heap.subarray(tOff >> 2, (tOff >> 2) + n), s);
+    }
   };
 }

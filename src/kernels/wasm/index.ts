@@ -19,6 +19,7 @@ import {
 } from './attention.js';
 import { createGemm, createSpmm, createSpmmTransposed } from './dense.js';
 import {
+  createAddInto,
   createAddRowVector,
   createColumnSums,
   createHeadDot,
@@ -73,6 +74,7 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     dropout: createDropout(wasm, arena),
     headDot: createHeadDot(wasm, arena),
     headDotBackward: createHeadDotBackward(wasm, arena),
+    addInto: createAddInto(wasm, arena),
     addRowVector: createAddRowVector(wasm, arena),
     columnSums: createColumnSums(wasm, arena),
     elu: createElu(wasm, arena),

@@ -147,6 +147,7 @@ export interface WasmExports {
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
   addRows(rows: I32, n: I32, x: I32, bias: I32, out: I32): void;
+  addInto(length: I32, target: I32, source: I32): void;
   adamStep(
     length: I32,
     lr: F32,
@@ -216,6 +217,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
     addRows: exportedFunction(exports, 'addRows'),
+    addInto: exportedFunction(exports, 'addInto'),
     adamStep: exportedFunction(exports, 'adamStep'),
   };
 }

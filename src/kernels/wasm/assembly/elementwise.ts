@@ -156,6 +156,19 @@ export function fillRows(rows: i32, n: i32, bias: usize, out: usize): void {
   for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rowBytes, bias, rowBytes);
 }
 
+/** target[i] += source[i] for i < length. */
+export function addInto(length: i32, target: usize, source: usize): void {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(target + o, f32x4.add(v128.load(target + o), v128.load(source + o)));
+  }
+  for (; i < length; i++) {
+    const o = <usize>i << 2;
+    store<f32>(target + o, load<f32>(target + o) + load<f32>(source + o));
+  }
+}
+
 /** out [rows, n] = x + bias on every row (out may be x). */
 export function addRows(rows: i32, n: i32, x: usize, bias: usize, out: usize): void {
   const rowBytes = <usize>n << 2;
