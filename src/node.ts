@@ -5,3 +5,10 @@
 export * from './data/node.js';
 export { writeFileAtomic, writeFileAtomicSync } from './io/atomic-write-node.js';
 export { loadCheckpoint, saveCheckpoint, saveCheckpointAsync } from './train/checkpoint-node.js';
+export {
+  createParallelKernels,
+  SHARED_MIN_ELEMENTS,
+  type ParallelKernelOptions,
+  type ParallelKernels,
+  type ParallelKernelStats,
+} from './kernels/parallel/index.js';

@@ -14,7 +14,7 @@ import type { Variable } from '../autograd/variable.js';
 import type { TargetCsr } from '../kernels/kernels.js';
 import { type EdgeIndex, type EdgeIndexInput, toEdgeIndex } from '../graph/edge-index.js';
 import { replaceSelfLoops } from '../graph/self-loops.js';
-import { type FloatArray, Tensor, allocate, dtypeOf } from '../tensor/tensor.js';
+import { type FloatArray, Tensor, allocate, allocateInt32, dtypeOf } from '../tensor/tensor.js';
 
 export class PreparedGraph {
   readonly numSrc: number;
@@ -40,13 +40,14 @@ export class PreparedGraph {
     this.numLoops = addSelfLoops ? Math.min(numSrc, numDst) : 0;
     const { src: inSrc, dst: inDst } = this.input;
     const E = inSrc.length;
-    const ptr = new Int32Array(numDst + 1);
+    // Through the tensor allocator, so parallel kernels can share these with their workers.
+    const ptr = allocateInt32(numDst + 1);
     for (let e = 0; e < E; e++) {
       if (!addSelfLoops || inSrc[e] !== inDst[e]) ptr[inDst[e]! + 1]!++;
     }
     for (let i = 0; i < this.numLoops; i++) ptr[i + 1]!++;
     for (let i = 0; i < numDst; i++) ptr[i + 1]! += ptr[i]!;
-    const src = new Int32Array(ptr[numDst]!);
+    const src = allocateInt32(ptr[numDst]!);
     const fill = ptr.slice(0, numDst);
     for (let e = 0; e < E; e++) {
       const d = inDst[e]!;
