@@ -188,6 +188,8 @@ interface AttentionCase {
   withEdge: boolean;
   withDrop: boolean;
   hubDegree: number;
+  /** LeakyReLU slope: 0.2 (PyG's default) unless a case says otherwise. */
+  slope?: number;
 }
 
 const attentionCases: AttentionCase[] = [];
@@ -202,10 +204,21 @@ for (const heads of [1, 3, 8]) {
 }
 // A hub wider than the gather buffer (128 KiB / (8·17·4 B) = 240 rows) and than one chunk.
 attentionCases.push({ heads: 8, channels: 17, withEdge: true, withDrop: true, hubDegree: 300 });
+// The kernels compute LeakyReLU as max(z, slope·z), valid for slope ≤ 1 (negative included);
+// larger slopes go to the reference.
+for (const slope of [-0.3, 1, 1.5]) {
+  for (const [heads, channels] of [
+    [8, 8],
+    [1, 7],
+  ] as const) {
+    attentionCases.push({ heads, channels, withEdge: true, withDrop: true, hubDegree: 0, slope });
+  }
+}
 
 const label = (c: AttentionCase): string =>
   `H=${c.heads} C=${c.channels} edge=${c.withEdge} drop=${c.withDrop}` +
-  (c.hubDegree > 0 ? ` hub=${c.hubDegree}` : '');
+  (c.hubDegree > 0 ? ` hub=${c.hubDegree}` : '') +
+  (c.slope === undefined ? '' : ` slope=${c.slope}`);
 
 describe('wasm GATv2 attention', () => {
   attentionCases.forEach((c, index) => {
@@ -223,7 +236,7 @@ describe('wasm GATv2 attention', () => {
         xr: randomF32(graph.numDst * HC, rng),
         edge: c.withEdge ? randomF32(E * HC, rng) : null,
         att: randomF32(HC, rng),
-        negativeSlope: 0.2,
+        negativeSlope: c.slope ?? 0.2,
         dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
       };
       const expected = { out: randomF32(graph.numDst * HC, rng), alpha: randomF32(E * H, rng) };
@@ -280,7 +293,7 @@ describe('wasm GAT attention', () => {
         scoreSrc: randomF32(graph.numSrc * H, rng, 2),
         scoreDst: randomF32(graph.numDst * H, rng, 2),
         scoreEdge: c.withEdge ? randomF32(E * H, rng, 2) : null,
-        negativeSlope: 0.2,
+        negativeSlope: c.slope ?? 0.2,
         dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
       };
       const expected = { out: randomF32(graph.numDst * HC, rng), alpha: randomF32(E * H, rng) };

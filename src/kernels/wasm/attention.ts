@@ -220,6 +220,7 @@ export function createGatv2Forward(
       isFloat32(out) &&
       isFloat32(alpha) &&
       HC > 0 &&
+      negativeSlope <= 1 && // the kernels compute LeakyReLU as max(z, slope·z)
       runByTargets(
         arena,
         graph,
@@ -282,6 +283,7 @@ export function createGatv2Backward(
       isFloat32(gradEdge) &&
       isFloat32(gradAtt) &&
       HC > 0 &&
+      negativeSlope <= 1 && // the kernels compute LeakyReLU as max(z, slope·z)
       runByTargets(
         arena,
         graph,
@@ -359,6 +361,7 @@ export function createGatForward(
       isFloat32(out) &&
       isFloat32(alpha) &&
       HC > 0 &&
+      negativeSlope <= 1 && // the kernels compute LeakyReLU as max(z, slope·z)
       runByTargets(
         arena,
         graph,
@@ -431,6 +434,7 @@ export function createGatBackward(
       isFloat32(gradScoreDst) &&
       isFloat32(gradScoreEdge) &&
       HC > 0 &&
+      negativeSlope <= 1 && // the kernels compute LeakyReLU as max(z, slope·z)
       runByTargets(
         arena,
         graph,
