@@ -199,12 +199,7 @@ export function trainNodeClassifier(
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     if (hooks.shouldStop?.() === true) break;
     const start = performance.now();
-    model.train();
-    optimizer.zeroGrad();
-    const logits = model.forward(dataset.features, dataset.edgeIndex);
-    const loss = crossEntropy(logits, dataset.labels, trainRows);
-    backward(loss);
-    optimizer.step();
+    const trainLoss = trainStep(model, optimizer, dataset, trainRows);
     const ev = evaluateModel(model, dataset);
     const ms = performance.now() - start;
     totalMs += ms;
@@ -217,7 +212,7 @@ export function trainNodeClassifier(
     }
     const m: EpochMetrics = {
       epoch,
-      trainLoss: loss.value.data[0]!,
+      trainLoss,
       trainAcc: ev.trainAcc,
       valLoss: ev.valLoss,
       valAcc: ev.valAcc,
@@ -276,4 +271,27 @@ export function trainRuns(
     epochsMean: meanStd(results.map((r) => r.epochs)).mean,
     msPerEpoch: totalEpochs === 0 ? NaN : totalMs / totalEpochs,
   };
+}
+
+/**
+ * One optimisation step in training mode; returns the training loss. A function of its own
+ * so that the step's autograd graph is unreachable once it returns, before evaluation
+ * allocates (on large graphs the graph holds gigabytes).
+ */
+function trainStep(
+  model: GATModel,
+  optimizer: Optimizer,
+  dataset: NodeClassificationDataset,
+  trainRows: Int32Array,
+): number {
+  model.train();
+  optimizer.zeroGrad();
+  const loss = crossEntropy(
+    model.forward(dataset.features, dataset.edgeIndex),
+    dataset.labels,
+    trainRows,
+  );
+  backward(loss);
+  optimizer.step();
+  return loss.value.data[0]!;
 }
