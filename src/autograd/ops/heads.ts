@@ -82,11 +82,15 @@ export function mulHeads(alpha: Variable, x: Variable, heads: number): Variable 
   });
 }
 
-/** Mean over heads (PyG's concat=False): x [N, H·C] → [N, C]. */
+/**
+ * Mean over heads (PyG's concat=False): x [N, H·C] → [N, C]. With one head that is x itself,
+ * returned as is (no copy, no op recorded).
+ */
 export function headMean(x: Variable, heads: number): Variable {
   const op = 'headMean';
   const [n, width] = expect2d(op, 'x', x);
   const c = channelsPerHead(op, width, heads);
+  if (heads === 1) return x;
   const xs = x.data;
   const out = allocate(x.value.dtype, n * c); // [N, C]
   for (let r = 0; r < n; r++) {
