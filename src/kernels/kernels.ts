@@ -201,6 +201,19 @@ export interface Kernels {
     length: number,
   ): void;
   /**
+   * The same gradient from the forward output y = elu(x) as well: alpha·eˣ = y + alpha where
+   * x ≤ 0, so no exponential is evaluated. gradX = gradOut · (1 where x > 0, y + alpha
+   * elsewhere); length elements.
+   */
+  eluBackwardFromOutput(
+    x: FloatArray,
+    y: FloatArray,
+    gradOut: FloatArray,
+    alpha: number,
+    gradX: FloatArray,
+    length: number,
+  ): void;
+  /**
    * out[rows, O] = A · Wᵀ (+ bias on every row) for sparse A [rows, F] and W [O, F] as
    * PyTorch stores it: the transpose is the kernel's business, not the caller's.
    */

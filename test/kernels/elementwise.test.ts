@@ -96,6 +96,16 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s elu', (_, k) => {
         expectAllClose(y.subarray(0, length), ey, tol, `${k.name} elu n=${length}`);
         expectAllClose(dx.subarray(0, length), edx, tol, `${k.name} eluBackward n=${length}`);
         expect([y[length], dx[length]]).toEqual([9, 9]);
+        // From the output as well: alpha·eˣ = y + alpha, no exponential.
+        const dxo = allocate(dtype, length + 1).fill(9);
+        k.eluBackwardFromOutput(x, y, g, alpha, dxo, length);
+        expectAllClose(
+          dxo.subarray(0, length),
+          edx,
+          tol,
+          `${k.name} eluBackwardFromOutput n=${length}`,
+        );
+        expect(dxo[length]).toBe(9);
       }
     }
   });
@@ -107,6 +117,9 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s elu', (_, k) => {
     k.elu(x, 1, y, 5);
     k.eluBackward(x, new Float32Array(5).fill(1), 1, dx, 5);
     expect([y[0], y[3], y[4], dx[0], dx[4]].every(Number.isNaN)).toBe(true);
+    const dxo = new Float32Array(5);
+    k.eluBackwardFromOutput(x, y, new Float32Array(5).fill(1), 1, dxo, 5);
+    expect([dxo[0], dxo[3], dxo[4]].every(Number.isNaN)).toBe(true);
   });
 });
 

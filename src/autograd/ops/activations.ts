@@ -64,7 +64,7 @@ export function elu(x: Variable, alpha = 1): Variable {
   kernels().elu(xs, alpha, y, n);
   return record('elu', new Tensor(y, x.shape), [x], (g) => {
     const dx = allocate(x.value.dtype, n);
-    kernels().eluBackward(xs, g.data, alpha, dx, n);
+    kernels().eluBackwardFromOutput(xs, y, g.data, alpha, dx, n); // alpha·eˣ = y + alpha
     return [new Tensor(dx, x.shape)];
   });
 }

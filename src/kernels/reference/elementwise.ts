@@ -60,3 +60,16 @@ export function eluBackwardReference(
     gradX[i] = gradOut[i]! * (v > 0 ? 1 : alpha * Math.exp(v));
   }
 }
+
+export function eluBackwardFromOutputReference(
+  x: FloatArray,
+  y: FloatArray,
+  gradOut: FloatArray,
+  alpha: number,
+  gradX: FloatArray,
+  length: number,
+): void {
+  for (let i = 0; i < length; i++) {
+    gradX[i] = gradOut[i]! * (x[i]! > 0 ? 1 : y[i]! + alpha);
+  }
+}

@@ -6,7 +6,12 @@ import {
   gatv2AttentionForwardReference,
 } from './gatv2-attention.js';
 import { adamStepReference } from './adam.js';
-import { dropoutReference, eluBackwardReference, eluReference } from './elementwise.js';
+import {
+  dropoutReference,
+  eluBackwardFromOutputReference,
+  eluBackwardReference,
+  eluReference,
+} from './elementwise.js';
 import { gemmReference } from './gemm.js';
 import {
   addIntoReference,
@@ -35,6 +40,7 @@ export const referenceKernels: Kernels = {
   columnSums: columnSumsReference,
   elu: eluReference,
   eluBackward: eluBackwardReference,
+  eluBackwardFromOutput: eluBackwardFromOutputReference,
   sparseLinear: sparseLinearReference,
   sparseLinearBackward: sparseLinearBackwardReference,
   adamStep: adamStepReference,

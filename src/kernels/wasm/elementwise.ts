@@ -5,7 +5,12 @@
 import type { FloatArray } from '../../tensor/tensor.js';
 import type { AdamStepArgs, DropoutMask } from '../kernels.js';
 import { adamStepReference } from '../reference/adam.js';
-import { dropoutReference, eluBackwardReference, eluReference } from '../reference/elementwise.js';
+import {
+  dropoutReference,
+  eluBackwardFromOutputReference,
+  eluBackwardReference,
+  eluReference,
+} from '../reference/elementwise.js';
 import type { WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
 
@@ -89,6 +94,47 @@ export function createEluBackward(wasm: WasmExports, arena: WasmArena): EluBackw
       heap.set(x.subarray(s, s + n), xOff >> 2);
       heap.set(gradOut.subarray(s, s + n), gOff >> 2);
       wasm.eluBackward(n, alpha, xOff, gOff, gOff);
+      gradX.set(heap.subarray(gOff >> 2, (gOff >> 2) + n), s);
+    }
+  };
+}
+
+type EluBackwardFromOutput = (
+  x: FloatArray,
+  y: FloatArray,
+  gradOut: FloatArray,
+  alpha: number,
+  gradX: FloatArray,
+  length: number,
+) => void;
+
+export function createEluBackwardFromOutput(
+  wasm: WasmExports,
+  arena: WasmArena,
+): EluBackwardFromOutput {
+  return (x, y, gradOut, alpha, gradX, length) => {
+    if (!(
+      x instanceof Float32Array &&
+      y instanceof Float32Array &&
+      gradOut instanceof Float32Array &&
+      gradX instanceof Float32Array
+    )) {
+      eluBackwardFromOutputReference(x, y, gradOut, alpha, gradX, length);
+      return;
+    }
+    if (length === 0) return;
+    const chunk = chunkLength(arena, 3, length);
+    arena.reset();
+    const xOff = arena.alloc(chunk * 4);
+    const yOff = arena.alloc(chunk * 4);
+    const gOff = arena.alloc(chunk * 4); // gradX written in place of g
+    const heap = arena.f32;
+    for (let s = 0; s < length; s += chunk) {
+      const n = Math.min(chunk, length - s);
+      heap.set(x.subarray(s, s + n), xOff >> 2);
+      heap.set(y.subarray(s, s + n), yOff >> 2);
+      heap.set(gradOut.subarray(s, s + n), gOff >> 2);
+      wasm.eluBackwardFromOutput(n, alpha, xOff, yOff, gOff, gOff);
       gradX.set(heap.subarray(gOff >> 2, (gOff >> 2) + n), s);
     }
   };

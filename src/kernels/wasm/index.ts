@@ -25,7 +25,13 @@ import {
   createHeadDot,
   createHeadDotBackward,
 } from './heads.js';
-import { createAdamStep, createDropout, createElu, createEluBackward } from './elementwise.js';
+import {
+  createAdamStep,
+  createDropout,
+  createElu,
+  createEluBackward,
+  createEluBackwardFromOutput,
+} from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
 
@@ -79,6 +85,7 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     columnSums: createColumnSums(wasm, arena),
     elu: createElu(wasm, arena),
     eluBackward: createEluBackward(wasm, arena),
+    eluBackwardFromOutput: createEluBackwardFromOutput(wasm, arena),
     sparseLinear: createSparseLinear(wasm, arena),
     sparseLinearBackward: createSparseLinearBackward(wasm, arena),
     adamStep: createAdamStep(wasm, arena),

@@ -143,6 +143,7 @@ export interface WasmExports {
   ): void;
   elu(length: I32, alpha: F32, x: I32, out: I32): void;
   eluBackward(length: I32, alpha: F32, x: I32, g: I32, gradX: I32): void;
+  eluBackwardFromOutput(length: I32, alpha: F32, x: I32, y: I32, g: I32, gradX: I32): void;
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
@@ -213,6 +214,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     headDotBackward: exportedFunction(exports, 'headDotBackward'),
     elu: exportedFunction(exports, 'elu'),
     eluBackward: exportedFunction(exports, 'eluBackward'),
+    eluBackwardFromOutput: exportedFunction(exports, 'eluBackwardFromOutput'),
     transpose: exportedFunction(exports, 'transpose'),
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),

@@ -134,6 +134,32 @@ export function eluBackward(length: i32, alpha: f32, x: usize, g: usize, gradX: 
   }
 }
 
+/** gradX = g where x > 0, g·(y + alpha) elsewhere, with y = elu(x): no exponential. */
+export function eluBackwardFromOutput(
+  length: i32,
+  alpha: f32,
+  x: usize,
+  y: usize,
+  g: usize,
+  gradX: usize,
+): void {
+  const a = f32x4.splat(alpha);
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= length; i += 4) {
+    const o = <usize>i << 2;
+    const d = v128.bitselect(one, f32x4.add(v128.load(y + o), a), f32x4.gt(v128.load(x + o), zero));
+    v128.store(gradX + o, f32x4.mul(v128.load(g + o), d));
+  }
+  for (; i < length; i++) {
+    const o = <usize>i << 2;
+    const yv = f32x4.splat(load<f32>(y + o) + alpha);
+    const d = v128.bitselect(one, yv, f32x4.gt(f32x4.splat(load<f32>(x + o)), zero));
+    store<f32>(gradX + o, load<f32>(g + o) * f32x4.extract_lane(d, 0));
+  }
+}
+
 /** dst [cols, rows] = srcᵀ for src [rows, cols], in 16 × 16 tiles. */
 export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
   for (let i0 = 0; i0 < rows; i0 += 16) {
