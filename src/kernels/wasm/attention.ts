@@ -175,6 +175,21 @@ const update = (data: Float32Array | null, width: number): Operand => ({
   copyOut: true,
 });
 
+/** Edge slots whose per-head dot products the backward kernels may keep: 16 MiB of them. */
+const CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How many edges of one target the backward kernels cache <g_i, x_j> for (H and C multiples
+ * of 4 only; 0: recompute): the widest in-degree, when that fits in CACHE_BYTES.
+ */
+function cacheEdges(graph: TargetCsr, heads: number, channels: number): number {
+  if ((heads & 3) !== 0 || (channels & 3) !== 0) return 0;
+  const { ptr, numDst } = graph;
+  let widest = 0;
+  for (let i = 0; i < numDst; i++) widest = Math.max(widest, ptr[i + 1]! - ptr[i]!);
+  return widest * heads * 4 <= CACHE_BYTES ? widest : 0;
+}
+
 /** 16-byte aligned bytes of two per-head float arrays (max and 1/sum, or the dot products). */
 function headScratchBytes(heads: number): number {
   return Math.ceil((heads * 8) / 16) * 16;
@@ -270,6 +285,7 @@ export function createGatv2Backward(
     const { gradXl, gradXr, gradEdge, gradAtt } = outputs;
     const HC = H * C;
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
+    const cached = cacheEdges(graph, H, C);
     const ran =
       isFloat32(xl) &&
       isFloat32(xr) &&
@@ -295,7 +311,7 @@ export function createGatv2Backward(
         ],
         [input(xr, HC), input(gradOut, HC), update(gradXr, HC)],
         [input(edge, HC), input(dropScale, H), input(alpha, H), update(gradEdge, HC)],
-        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
+        headScratchBytes(H) + Math.max(1, capacity) * HC * 4 + cached * H * 4,
         (
           numDst,
           ptr,
@@ -325,6 +341,7 @@ export function createGatv2Backward(
             gradAttOff!,
             scratch,
             capacity,
+            cached,
           );
         },
       );
@@ -421,6 +438,7 @@ export function createGatBackward(
     const { gradX, gradScoreSrc, gradScoreDst, gradScoreEdge } = outputs;
     const HC = H * C;
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
+    const cached = cacheEdges(graph, H, C);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&
@@ -446,7 +464,7 @@ export function createGatBackward(
         ],
         [input(scoreDst, H), input(gradOut, HC), update(gradScoreDst, H)],
         [input(scoreEdge, H), input(dropScale, H), input(alpha, H), update(gradScoreEdge, H)],
-        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
+        headScratchBytes(H) + Math.max(1, capacity) * HC * 4 + cached * H * 4,
         (
           numDst,
           ptr,
@@ -476,6 +494,7 @@ export function createGatBackward(
             gradEdgeScoreOff!,
             scratch,
             capacity,
+            cached,
           );
         },
       );

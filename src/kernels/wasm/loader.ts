@@ -81,6 +81,7 @@ export interface WasmExports {
     gradAtt: I32,
     scratch: I32,
     gatherRows: I32,
+    cacheEdges: I32,
   ): void;
   gatForward(
     numDst: I32,
@@ -119,6 +120,7 @@ export interface WasmExports {
     gradScoreEdge: I32,
     scratch: I32,
     gatherRows: I32,
+    cacheEdges: I32,
   ): void;
   dropout(
     length: I32,

@@ -433,11 +433,14 @@ export function gatv2Backward(
   gradAtt: usize,
   scratch: usize,
   gatherCapacity: i32,
+  cacheEdges: i32,
 ): void {
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const dotH = scratch;
   const gather = scratch + headScratchBytes(heads);
+  // <g_i, x^l_j> per edge and head, kept from the first pass for the second (cacheEdges of them).
+  const cache = gather + <usize>max(gatherCapacity, 1) * rowBytes;
   const base = i32At(ptr, 0);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
   for (let i = 0; i < numDst; i++) {
@@ -448,6 +451,7 @@ export function gatv2Backward(
     const xrRow = xr + <usize>i * rowBytes;
     const gxrRow = gradXr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+    const cached = end - begin <= cacheEdges;
 
     // Σ_k α_ik ∂L/∂α_ik per head, with ∂L/∂α_ik = scale · <g_i, x^l_k>.
     for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
@@ -462,7 +466,9 @@ export function gatv2Backward(
           const at = (<usize>(p * heads) << 2) + o;
           let w = v128.load(alpha + at);
           if (dropScale != 0) w = f32x4.mul(w, v128.load(dropScale + at));
-          v128.store(dotH + o, madd(w, dot4Heads(gRow + hc, row + hc, channels), v128.load(dotH + o)));
+          const gA = dot4Heads(gRow + hc, row + hc, channels);
+          if (cached) v128.store(cache + ((<usize>((p - begin) * heads)) << 2) + o, gA);
+          v128.store(dotH + o, madd(w, gA, v128.load(dotH + o)));
         }
         continue;
       }
@@ -488,7 +494,9 @@ export function gatv2Backward(
           const at = (<usize>(p * heads) << 2) + o;
           const a = v128.load(alpha + at);
           const scale = dropScale == 0 ? f32x4.splat(1) : v128.load(dropScale + at);
-          const gA = dot4Heads(gRow + hc, row + hc, channels);
+          const gA = cached
+            ? v128.load(cache + ((<usize>((p - begin) * heads)) << 2) + o)
+            : dot4Heads(gRow + hc, row + hc, channels);
           const gE = f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), v128.load(dotH + o)));
           const value = f32x4.mul(a, scale);
           gatv2BackwardHead(hc, channels, f32x4.extract_lane(gE, 0), f32x4.extract_lane(value, 0), slope, row, xrRow, edgeRow, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow);
@@ -611,6 +619,7 @@ function gatBackwardFourHeads(
   gradScoreEdge: usize,
   dotH: usize,
   gather: usize,
+  cache: usize,
 ): void {
   const rowBytes = (<usize>(heads * channels)) << 2;
   const dstAt = (<usize>(i * heads)) << 2;
@@ -622,7 +631,9 @@ function gatBackwardFourHeads(
       const o = <usize>h << 2;
       let w = v128.load(alpha + edgeAt + o);
       if (dropScale != 0) w = f32x4.mul(w, v128.load(dropScale + edgeAt + o));
-      v128.store(dotH + o, f32x4.add(v128.load(dotH + o), f32x4.mul(w, dot4Heads(gRow + hc, row + hc, channels))));
+      const gA = dot4Heads(gRow + hc, row + hc, channels);
+      if (cache != 0) v128.store(cache + ((<usize>((p - begin) * heads)) << 2) + o, gA);
+      v128.store(dotH + o, f32x4.add(v128.load(dotH + o), f32x4.mul(w, gA)));
     }
   }
   for (let p = begin; p < end; p++) {
@@ -636,7 +647,10 @@ function gatBackwardFourHeads(
       const o = <usize>h << 2;
       const a = v128.load(alpha + edgeAt + o);
       const scale = dropScale == 0 ? f32x4.splat(1) : v128.load(dropScale + edgeAt + o);
-      const gA = dot4Heads(gRow + hc, row + hc, channels);
+      const gA =
+        cache != 0
+          ? v128.load(cache + ((<usize>((p - begin) * heads)) << 2) + o)
+          : dot4Heads(gRow + hc, row + hc, channels);
       let v = f32x4.add(v128.load(scoreSrc + srcAt + o), v128.load(scoreDst + dstAt + o));
       if (scoreEdge != 0) v = f32x4.add(v, v128.load(scoreEdge + edgeAt + o));
       const gV = f32x4.mul(
@@ -673,6 +687,7 @@ export function gatBackward(
   gradScoreEdge: usize,
   scratch: usize,
   gatherCapacity: i32,
+  cacheEdges: i32,
 ): void {
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
@@ -689,7 +704,8 @@ export function gatBackward(
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
     for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
     if (fourHeads) {
-      gatBackwardFourHeads(i, begin, end, heads, channels, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gRow, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, gathered ? gather : 0);
+      const cache = end - begin <= cacheEdges ? gather + <usize>max(gatherCapacity, 1) * rowBytes : 0;
+      gatBackwardFourHeads(i, begin, end, heads, channels, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gRow, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, gathered ? gather : 0, cache);
       continue;
     }
     for (let p = begin; p < end; p++) {
