@@ -160,16 +160,42 @@ export function eluBackwardFromOutput(
   }
 }
 
-/** dst [cols, rows] = srcᵀ for src [rows, cols], in 16 × 16 tiles. */
+/** dst [cols, rows] = srcᵀ for src [rows, cols], in 16 × 16 tiles of 4 × 4 SIMD blocks. */
 export function transpose(rows: i32, cols: i32, src: usize, dst: usize): void {
+  const srcRow = <usize>cols << 2;
+  const dstRow = <usize>rows << 2;
   for (let i0 = 0; i0 < rows; i0 += 16) {
     const i1 = min(i0 + 16, rows);
     for (let j0 = 0; j0 < cols; j0 += 16) {
       const j1 = min(j0 + 16, cols);
-      for (let i = i0; i < i1; i++) {
-        const s = src + ((<usize>i * <usize>cols) << 2);
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) {
+        let j = j0;
+        for (; j + 4 <= j1; j += 4) {
+          const s = src + <usize>i * srcRow + (<usize>j << 2);
+          const a = v128.load(s);
+          const b = v128.load(s + srcRow);
+          const c = v128.load(s + 2 * srcRow);
+          const d = v128.load(s + 3 * srcRow);
+          const ab01 = f32x4.shuffle(a, b, 0, 4, 1, 5);
+          const ab23 = f32x4.shuffle(a, b, 2, 6, 3, 7);
+          const cd01 = f32x4.shuffle(c, d, 0, 4, 1, 5);
+          const cd23 = f32x4.shuffle(c, d, 2, 6, 3, 7);
+          const t = dst + <usize>j * dstRow + (<usize>i << 2);
+          v128.store(t, f32x4.shuffle(ab01, cd01, 0, 1, 4, 5));
+          v128.store(t + dstRow, f32x4.shuffle(ab01, cd01, 2, 3, 6, 7));
+          v128.store(t + 2 * dstRow, f32x4.shuffle(ab23, cd23, 0, 1, 4, 5));
+          v128.store(t + 3 * dstRow, f32x4.shuffle(ab23, cd23, 2, 3, 6, 7));
+        }
+        for (; j < j1; j++) {
+          for (let k = i; k < i + 4; k++) {
+            store<f32>(dst + <usize>j * dstRow + (<usize>k << 2), load<f32>(src + <usize>k * srcRow + (<usize>j << 2)));
+          }
+        }
+      }
+      for (; i < i1; i++) {
         for (let j = j0; j < j1; j++) {
-          store<f32>(dst + ((<usize>j * <usize>rows + <usize>i) << 2), load<f32>(s + (<usize>j << 2)));
+          store<f32>(dst + <usize>j * dstRow + (<usize>i << 2), load<f32>(src + <usize>i * srcRow + (<usize>j << 2)));
         }
       }
     }
