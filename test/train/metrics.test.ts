@@ -76,7 +76,7 @@ describe('paperRecipe', () => {
       lr: 0.005,
       weightDecay: 5e-4,
       patience: 100,
-      earlyStopping: 'pyg',
+      earlyStopping: 'gat',
     });
     expect(paperRecipe('citeseer', 'gatv2')).toEqual({ ...cora, model: 'gatv2' });
     expect(paperRecipe('my-graph', 'gat')).toEqual(cora);
