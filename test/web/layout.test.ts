@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { karateClub } from 'graphattn';
+import { karateClub } from '../../src/index.js';
 import { fitToFrame, forceLayout } from '../../web/layout.js';
 
 const data = karateClub();
