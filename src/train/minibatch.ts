@@ -18,11 +18,8 @@ import { backward, noGrad } from '../autograd/variable.js';
 import type { NodeClassificationDataset } from '../data/graph.js';
 import { NeighborSampler, sliceNodeFeatures, sliceNodeValues } from '../graph/neighbor-sampler.js';
 import { GATModel } from '../nn/models/gat.js';
-import { adam } from '../optim/optimizers.js';
-import { Optimizer } from '../optim/optimizer.js';
 import { Random } from '../tensor/random.js';
-import { type FloatArray, Tensor } from '../tensor/tensor.js';
-import { createEarlyStopping } from './early-stopping.js';
+import { Tensor } from '../tensor/tensor.js';
 import { argmax, maskedCrossEntropy, predictionAccuracy } from './metrics.js';
 import {
   type EpochMetrics,
@@ -30,9 +27,12 @@ import {
   type RunResult,
   TrainConfigError,
   type TrainHooks,
+  copyValues,
   evaluateModel,
+  rowsOf,
+  setUpTraining,
 } from './node-classification.js';
-import { DEFAULT_EARLY_STOPPING, type TrainConfig } from './recipes.js';
+import type { TrainConfig } from './recipes.js';
 
 /** The trainer's model has two attention layers, so two hops are sampled. */
 const NUM_LAYERS = 2;
@@ -63,14 +63,6 @@ export interface SampledInferenceOptions {
   seed: number;
   /** Nodes to predict; default every node in the train, val or test mask. */
   nodes?: Int32Array;
-}
-
-function rowsOf(mask: Uint8Array): Int32Array {
-  let count = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) count++;
-  const rows = new Int32Array(count);
-  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i] === 1) rows[k++] = i;
-  return rows;
 }
 
 function checkFanouts(fn: string, name: string, fanouts: readonly number[]): void {
@@ -159,10 +151,6 @@ export function evaluateSampled(
   };
 }
 
-function copyValues(from: readonly { value: Tensor }[], to: readonly FloatArray[]): void {
-  for (let i = 0; i < from.length; i++) to[i]!.set(from[i]!.value.data);
-}
-
 /**
  * Trains one two-layer model with `config` by neighbour-sampled mini-batches and returns it
  * with the best weights, in the full-batch trainer's `RunResult` shape. An epoch is one pass
@@ -186,53 +174,12 @@ export function trainMiniBatch(
     checkFanouts(fn, 'options.evalFanouts', evalFanouts);
     checkBatchSize(fn, 'options.evalBatchSize', evalBatchSize);
   }
-  for (const key of ['epochs', 'patience'] as const) {
-    const v = config[key];
-    if (!Number.isInteger(v) || v < (key === 'epochs' ? 1 : 0)) {
-      throw new TrainConfigError(
-        `${fn}: config.${key} must be a ${key === 'epochs' ? 'positive' : 'non-negative'} integer, found ${v}`,
-      );
-    }
-  }
-  if (!(config.lr > 0 && Number.isFinite(config.lr)))
-    throw new TrainConfigError(`${fn}: config.lr must be a positive number, found ${config.lr}`);
-  if (!(config.weightDecay >= 0 && Number.isFinite(config.weightDecay))) {
-    throw new TrainConfigError(
-      `${fn}: config.weightDecay must be a non-negative number, found ${config.weightDecay}`,
-    );
-  }
-  const n = dataset.numNodes;
-  for (const key of ['labels', 'trainMask', 'valMask', 'testMask'] as const) {
-    if (dataset[key].length !== n) {
-      throw new TrainConfigError(
-        `${fn}: dataset.${key} has ${dataset[key].length} entries, expected ${n} (numNodes)`,
-      );
-    }
-  }
-  const trainRows = rowsOf(dataset.trainMask);
-  if (trainRows.length === 0) throw new TrainConfigError(`${fn}: trainMask selects no node`);
-  const hasVal = dataset.valMask.some((v) => v === 1);
-
-  const model = new GATModel({
-    variant: config.model,
-    inChannels: dataset.numFeatures,
-    hiddenChannels: config.hidden,
-    outChannels: dataset.numClasses,
-    numLayers: NUM_LAYERS,
-    heads: config.heads,
-    outHeads: config.outHeads,
-    dropout: config.dropout,
-    attentionDropout: config.attentionDropout,
-    seed: config.seed,
-  });
-  const params = model.parameters();
-  const optimizer = new Optimizer(params, adam(config.lr, { weightDecay: config.weightDecay }));
-  const best = params.map((p) => p.value.data.slice());
-  const stopper = createEarlyStopping(
-    config.earlyStopping ?? DEFAULT_EARLY_STOPPING,
-    config.patience,
-    config.epochs,
+  const { trainRows, hasVal, model, params, optimizer, best, stopper } = setUpTraining(
+    'trainMiniBatch',
+    dataset,
+    config,
   );
+  const n = dataset.numNodes;
   const sampler = new NeighborSampler(dataset.edgeIndex, n);
   // Separate streams, so changing the batch size does not shift the model's dropout masks.
   const streams = new Random(config.seed).fork();

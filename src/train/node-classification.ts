@@ -87,7 +87,11 @@ export class TrainConfigError extends Error {
   override name = 'TrainConfigError';
 }
 
-function checkConfig(config: TrainConfig, dataset: NodeClassificationDataset): void {
+function checkConfig(
+  caller: string,
+  config: TrainConfig,
+  dataset: NodeClassificationDataset,
+): void {
   const problems: string[] = [];
   const positiveInt = (key: 'hidden' | 'heads' | 'outHeads' | 'epochs'): void => {
     const v = config[key];
@@ -120,10 +124,11 @@ function checkConfig(config: TrainConfig, dataset: NodeClassificationDataset): v
   if (dataset.labels.length !== n)
     problems.push(`dataset.labels has ${dataset.labels.length} entries, expected ${n} (numNodes)`);
   if (problems.length > 0)
-    throw new TrainConfigError(`trainNodeClassifier (${dataset.name}): ${problems.join('; ')}`);
+    throw new TrainConfigError(`${caller} (${dataset.name}): ${problems.join('; ')}`);
 }
 
-function rowsOf(mask: Uint8Array): Int32Array {
+/** The indices where a mask is 1. */
+export function rowsOf(mask: Uint8Array): Int32Array {
   let count = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] === 1) count++;
   const rows = new Int32Array(count);
@@ -154,24 +159,34 @@ export function evaluateModel(model: GATModel, dataset: NodeClassificationDatase
   }
 }
 
-function copyValues(from: readonly { value: Tensor }[], to: readonly FloatArray[]): void {
+export function copyValues(from: readonly { value: Tensor }[], to: readonly FloatArray[]): void {
   for (let i = 0; i < from.length; i++) to[i]!.set(from[i]!.value.data);
 }
 
-/** Trains one model with `config` (its seed included) and returns it with the best weights. */
-export function trainNodeClassifier(
+/** What every trainer starts from: checked inputs, the model, its optimiser, early stopping. */
+export interface TrainingSetup {
+  readonly trainRows: Int32Array;
+  /** Without validation rows nothing can pick an epoch: train all epochs, keep the last. */
+  readonly hasVal: boolean;
+  readonly model: GATModel;
+  readonly params: ReturnType<GATModel['parameters']>;
+  readonly optimizer: Optimizer;
+  /** Buffers for the best weights, one per parameter. */
+  readonly best: FloatArray[];
+  readonly stopper: ReturnType<typeof createEarlyStopping>;
+}
+
+/** Checks `config` and `dataset` (errors name `caller`) and builds the two-layer model. */
+export function setUpTraining(
+  caller: string,
   dataset: NodeClassificationDataset,
   config: TrainConfig,
-  hooks: TrainHooks = {},
-  run = 0,
-): RunResult {
-  checkConfig(config, dataset);
+): TrainingSetup {
+  checkConfig(caller, config, dataset);
   const trainRows = rowsOf(dataset.trainMask);
-  if (trainRows.length === 0)
-    throw new TrainConfigError(`trainNodeClassifier (${dataset.name}): trainMask selects no node`);
-  // Without validation rows nothing can pick an epoch: train all epochs, keep the last.
-  const hasVal = dataset.valMask.some((v) => v === 1);
-
+  if (trainRows.length === 0) {
+    throw new TrainConfigError(`${caller} (${dataset.name}): trainMask selects no node`);
+  }
   const model = new GATModel({
     variant: config.model,
     inChannels: dataset.numFeatures,
@@ -185,12 +200,32 @@ export function trainNodeClassifier(
     seed: config.seed,
   });
   const params = model.parameters();
-  const optimizer = new Optimizer(params, adam(config.lr, { weightDecay: config.weightDecay }));
-  const best = params.map((p) => p.value.data.slice());
-  const stopper = createEarlyStopping(
-    config.earlyStopping ?? DEFAULT_EARLY_STOPPING,
-    config.patience,
-    config.epochs,
+  return {
+    trainRows,
+    hasVal: dataset.valMask.some((v) => v === 1),
+    model,
+    params,
+    optimizer: new Optimizer(params, adam(config.lr, { weightDecay: config.weightDecay })),
+    best: params.map((p) => p.value.data.slice()),
+    stopper: createEarlyStopping(
+      config.earlyStopping ?? DEFAULT_EARLY_STOPPING,
+      config.patience,
+      config.epochs,
+    ),
+  };
+}
+
+/** Trains one model with `config` (its seed included) and returns it with the best weights. */
+export function trainNodeClassifier(
+  dataset: NodeClassificationDataset,
+  config: TrainConfig,
+  hooks: TrainHooks = {},
+  run = 0,
+): RunResult {
+  const { trainRows, hasVal, model, params, optimizer, best, stopper } = setUpTraining(
+    'trainNodeClassifier',
+    dataset,
+    config,
   );
 
   const history: EpochMetrics[] = [];
