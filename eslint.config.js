@@ -11,6 +11,7 @@ export default tseslint.config(
       'src/kernels/wasm/build/',
       'src/kernels/wasm/assembly/',
       'web/dist/',
+      'test/.readme-snippets/',
     ],
   },
   eslint.configs.recommended,
