@@ -64,7 +64,7 @@ const runs: [DictionaryLookupModelKind, number][] = [
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
 
 console.log(`DictionaryLookup k = ${k}, seed ${common.seed}`);
-console.log('model    heads  train acc  test acc  epochs  seconds  cpu s');
+console.log('model    heads  train acc  train (running)  test acc  epochs  seconds  cpu s');
 for (const [model, heads] of runs) {
   const options: DictionaryLookupOptions = { ...common, model, heads };
   if (values.verbose) {
@@ -77,6 +77,6 @@ for (const [model, heads] of runs) {
   const r = runDictionaryLookup(options);
   const { user, system } = process.cpuUsage(cpu);
   console.log(
-    `${r.model.padEnd(8)} ${String(r.heads).padStart(5)}  ${pct(r.trainAcc).padStart(9)}  ${pct(r.testAcc).padStart(8)}  ${String(r.epochs).padStart(6)}  ${(r.ms / 1000).toFixed(1).padStart(7)}  ${((user + system) / 1e6).toFixed(1).padStart(5)}`,
+    `${r.model.padEnd(8)} ${String(r.heads).padStart(5)}  ${pct(r.trainAcc).padStart(9)}  ${pct(r.runningTrainAcc ?? Number.NaN).padStart(15)}  ${pct(r.testAcc).padStart(8)}  ${String(r.epochs).padStart(6)}  ${(r.ms / 1000).toFixed(1).padStart(7)}  ${((user + system) / 1e6).toFixed(1).padStart(5)}`,
   );
 }

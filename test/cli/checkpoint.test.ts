@@ -198,12 +198,13 @@ describe.concurrent('graphattn dictlookup', () => {
     const out = jsonOf(r);
     expect(out).toMatchObject({ model: 'gatv2', k: 3, heads: 1, epochs: 2 });
     expect(numberField(out, 'test_acc')).toBeGreaterThanOrEqual(0);
+    expect(numberField(out, 'train_acc_running')).toBeGreaterThanOrEqual(0);
   });
 
   it('--compare prints the paper’s three models side by side', async () => {
     const r = await runInProcess(['dictlookup', '--compare', '--k', '3', '--epochs', '2']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^GATv2 1 head\s+\d+\.\d% +\d+\.\d% +2$/m);
+    expect(r.stdout).toMatch(/^GATv2 1 head\s+\d+\.\d% +\d+\.\d% +\d+\.\d% +2$/m);
     expect(r.stdout).toMatch(/^GAT 1 head\s/m);
     expect(r.stdout).toMatch(/^GAT 8 heads\s/m);
   });

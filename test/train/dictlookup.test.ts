@@ -47,6 +47,7 @@ describe('DictionaryLookupModel', () => {
       dim: 4,
       seed: 2,
       dtype: 'float64',
+      dropout: 0, // a fresh dropout mask per forward would defeat finite differences
     });
     const batch = dictionaryLookupBatch(task, task.train.slice(0, 2));
     const params = model.parameters();
@@ -58,6 +59,36 @@ describe('DictionaryLookupModel', () => {
     );
     expect(result.mismatches).toEqual([]);
     expect(result.ok).toBe(true);
+  });
+
+  it('defaults to the authors’ layers: GAT with self-loops, GATv2 without; dropout 0.5', () => {
+    const options = { k: 3, heads: 1, dim: 4 } as const;
+    const gat = new DictionaryLookupModel({ ...options, model: 'gat' });
+    const v2 = new DictionaryLookupModel({ ...options, model: 'gatv2' });
+    expect(gat.conv.options.addSelfLoops).toBe(true);
+    expect(v2.conv.options.addSelfLoops).toBe(false);
+    expect(gat.dropout).toBe(0.5);
+    const noLoops = new DictionaryLookupModel({ ...options, model: 'gat', selfLoops: false });
+    expect(noLoops.conv.options.addSelfLoops).toBe(false);
+  });
+
+  it('drops out only in training mode', () => {
+    const task = dictionaryLookup({ k: 4, seed: 1 });
+    const model = new DictionaryLookupModel({ model: 'gatv2', k: 4, heads: 1, dim: 8, seed: 3 });
+    const batch = dictionaryLookupBatch(task, task.train.slice(0, 3));
+    model.eval();
+    const a = noGrad(() => model.forward(batch)).data;
+    const b = noGrad(() => model.forward(batch)).data;
+    expect(Array.from(b)).toEqual(Array.from(a));
+    model.train();
+    const c = noGrad(() => model.forward(batch)).data;
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+  });
+
+  it('rejects a dropout outside [0, 1)', () => {
+    expect(
+      () => new DictionaryLookupModel({ model: 'gat', k: 3, heads: 1, dim: 4, dropout: 1 }),
+    ).toThrow(/dropout must be in \[0, 1\), found 1/);
   });
 
   it('rejects a width that the heads do not divide', () => {

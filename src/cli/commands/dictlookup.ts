@@ -64,6 +64,7 @@ function toJson(r: DictionaryLookupResult): Record<string, number | string> {
     k: r.k,
     heads: r.heads,
     train_acc: r.trainAcc,
+    train_acc_running: r.runningTrainAcc ?? Number.NaN,
     test_acc: r.testAcc,
     epochs: r.epochs,
     ms: r.ms,
@@ -111,7 +112,7 @@ export const dictlookupCommand = defineCommand({
     },
     json: {
       type: 'boolean',
-      help: 'Print JSON: {model, k, heads, train_acc, test_acc, epochs, ms}, or with --compare {k, results: [...]}.',
+      help: 'Print JSON: {model, k, heads, train_acc, train_acc_running, test_acc, epochs, ms}, or with --compare {k, results: [...]}. train_acc is measured after training in eval mode; train_acc_running over the last epoch in training mode (dropout on), as the paper’s authors report it.',
     },
     quiet: { type: 'boolean', help: 'No progress on stderr.' },
   },
@@ -153,10 +154,11 @@ export const dictlookupCommand = defineCommand({
         ctx,
         formatTable(
           [
-            ['model', 'train acc', 'test acc', 'epochs'],
+            ['model', 'train acc', 'train acc (training mode)', 'test acc', 'epochs'],
             ...results.map((r, i) => [
               label(COMPARISON[i]!),
               percent(r.trainAcc),
+              percent(r.runningTrainAcc ?? Number.NaN),
               percent(r.testAcc),
               String(r.epochs),
             ]),
