@@ -79,16 +79,21 @@ function threadCpuMs(): Map<string, number> {
 /** CPU of the main thread, of all threads, and of the busiest thread in each kernel call. */
 const cpu = { kernelMain: 0, kernelBusiest: 0 };
 
-/** Wraps every kernel of `k` to add its wall time (ms) into `totals` and its CPU into `cpu`. */
-function timed(k: Kernels, totals: Map<string, number>): Kernels {
+/**
+ * Wraps every kernel of `k` to add its wall time (ms) into `totals` and, when `perCallCpu`,
+ * its CPU into `cpu`. Reading every thread's CPU costs ~0.1 ms per call, which would swamp the
+ * kernels of small graphs; with one thread the busiest thread is the main one, so it is skipped.
+ */
+function timed(k: Kernels, totals: Map<string, number>, perCallCpu: boolean): Kernels {
   const main = String(process.pid);
   const time =
     <A extends unknown[]>(name: string, fn: (...args: A) => void) =>
     (...args: A): void => {
-      const before = threadCpuMs();
+      const before = perCallCpu ? threadCpuMs() : undefined;
       const t = performance.now();
       fn(...args);
       totals.set(name, (totals.get(name) ?? 0) + performance.now() - t);
+      if (before === undefined) return;
       const after = threadCpuMs();
       let busiest = 0;
       for (const [task, ms] of after) busiest = Math.max(busiest, ms - (before.get(task) ?? 0));
@@ -130,7 +135,8 @@ if (threads > 1) {
   parallelStats = () => ({ ...parallel.stats() });
 }
 const kernelMs = new Map<string, number>();
-setKernels(profile ? timed(active, kernelMs) : active);
+const perCallCpu = threads > 1;
+setKernels(profile ? timed(active, kernelMs, perCallCpu) : active);
 
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
 const memoryPoints: Record<string, unknown>[] = [];
@@ -196,6 +202,7 @@ function trainStep(first: boolean): void {
 const stepMs: number[] = [];
 const stepKernelMs: number[] = [];
 let stepCpu: Record<string, number> = {};
+const stepCpuEstimateMs: number[] = [];
 const sumCpu = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 for (let s = 0; s < spec.steps; s++) {
   const first = s === 0;
@@ -212,14 +219,20 @@ for (let s = 0; s < spec.steps; s++) {
     const cpuAfter = threadCpuMs();
     const mainId = String(process.pid);
     const mainMs = (cpuAfter.get(mainId) ?? 0) - (cpuBefore.get(mainId) ?? 0);
+    // Had every thread run whenever it was ready: the main thread's work outside the kernels
+    // plus, per kernel call, its busiest thread (with one thread: the main thread's CPU).
+    const estimate = perCallCpu ? mainMs - cpu.kernelMain + cpu.kernelBusiest : mainMs;
+    stepCpuEstimateMs.push(estimate);
     stepCpu = {
       mainThreadMs: Math.round(mainMs),
       allThreadsMs: Math.round(sumCpu(cpuAfter) - sumCpu(cpuBefore)),
-      // Had every thread run whenever it was ready: the main thread's work outside the
-      // kernels plus, per kernel call, its busiest thread.
-      uncontendedEstimateMs: Math.round(mainMs - cpu.kernelMain + cpu.kernelBusiest),
-      kernelsMainThreadMs: Math.round(cpu.kernelMain),
-      kernelsBusiestThreadMs: Math.round(cpu.kernelBusiest),
+      uncontendedEstimateMs: Math.round(estimate),
+      ...(perCallCpu
+        ? {
+            kernelsMainThreadMs: Math.round(cpu.kernelMain),
+            kernelsBusiestThreadMs: Math.round(cpu.kernelBusiest),
+          }
+        : {}),
     };
   }
   let inKernels = 0;
@@ -244,6 +257,10 @@ terminate();
 
 // Steady state: the first step also prepares the graph (self-loops, CSR) and warms up.
 const steady = stepMs.length > 1 ? stepMs.slice(1) : stepMs;
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)]! * 10) / 10;
+}
 const sorted = [...steady].sort((a, b) => a - b);
 console.log(
   JSON.stringify({
@@ -265,6 +282,10 @@ console.log(
           lastStepKernelMs: Math.round(stepKernelMs[stepKernelMs.length - 1]!),
           lastStepKernelBreakdownMs: kernelBreakdown,
           lastStepCpu: stepCpu,
+          // Median over the steps after the first of the uncontended estimate (lastStepCpu's).
+          stepCpuMsMedian: median(
+            stepCpuEstimateMs.length > 1 ? stepCpuEstimateMs.slice(1) : stepCpuEstimateMs,
+          ),
           memory: memoryPoints,
         }
       : {}),

@@ -1,108 +1,52 @@
 /**
- * Time per training step against graph size: bench/scale-case.ts (GATv2(128 → 8×8) + ELU +
- * GATv2(64 → 16), full batch, Adam) in a fresh child process per size, so each size's peak
- * RSS is its own.
+ * Time per training step against graph size, as a table and a log–log plot. The points and
+ * the linear fit come from bench/scaling-points.ts (also behind `npm run bench -- --cases
+ * scaling`): bench/scale-case.ts (GATv2(128 → 8×8) + ELU + GATv2(64 → 16), full batch, Adam)
+ * in a fresh child process per size, so each size's peak RSS is its own.
  *
- *   npx tsx bench/scaling.ts [--json] [--threads 2] [--sizes 10000,100000] [--steps 3]
- *                            [--plot docs/scaling.png]
+ *   npx tsx bench/scaling.ts [--json] [--threads 2] [--sizes 10000,100000] [--max-edges N]
+ *                            [--steps 3] [--plot docs/scaling.png]
  *
- * Sizes are directed edges before self-loops: 10k, 100k, 1M, 5M, 10M, 20M. Nodes are
- * edges / 10 (average in-degree 10), capped at 1M nodes: the 20M-edge point is then the
- * 1M-node / 20M-edge graph of the memory target (degree 20), so between 10M and 20M edges
- * only the edge-proportional work grows. Step ms is the wall-clock median over the steps
- * after the first (the first also prepares the graph). On a shared machine wall time depends
- * on the CPU the scheduler grants (Linux autogroups share the cores between sessions), so the
- * step is also given in CPU time (scale-case.ts's uncontended estimate: the main thread's CPU
- * outside kernels plus the busiest thread of each kernel call), and µs per edge is that CPU
- * time / edges: a flat column means time linear in edges. The 1-minute load average is
- * printed per row.
+ * Sizes are directed edges before self-loops: 10k, 100k, 1M, 5M, 10M, 20M (those above
+ * --max-edges are left out). Nodes are edges / 10, capped at 1M (scaling-points.ts). Step ms
+ * is the wall-clock median over the steps after the first; step CPU ms is scale-case.ts's
+ * uncontended estimate, and µs per edge is that CPU time / edges: a flat column means time
+ * linear in edges. The 1-minute load average is printed per row. The last line (or, with
+ * --json, the row of kind "scaling") is the fit: log–log exponent, µs per edge and R².
  *
  * --plot writes a log–log PNG of step CPU ms against edges (points and a dashed slope-1 line
  * through the largest point: where every point would lie if time were linear in edges),
  * decades labelled 1eN, with a small built-in PNG encoder (node:zlib) and pixel font.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
+import {
+  SCALING_SIZES,
+  type ScalingPoint,
+  runScalingPoint,
+  summariseScaling,
+} from './scaling-points.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     threads: { type: 'string', default: '1' },
-    sizes: { type: 'string', default: '10000,100000,1000000,5000000,10000000,20000000' },
+    sizes: { type: 'string', default: SCALING_SIZES.join(',') },
+    'max-edges': { type: 'string' },
     steps: { type: 'string', default: '' },
     kernels: { type: 'string', default: 'wasm' },
     plot: { type: 'string' },
   },
 });
 
-const MAX_NODES = 1_000_000;
 const threads = Number(values.threads);
-const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
-
-interface Row {
-  edges: number;
-  nodes: number;
-  stepMs: number;
-  /** CPU time of the step had its threads run whenever ready (scale-case.ts). */
-  stepCpuMs: number;
-  firstStepMs: number;
-  inferenceMs: number;
-  peakRssMiB: number;
-  usPerEdge: number;
-  load: number[];
-}
-
-interface CaseOutput {
-  nodes: number;
-  edges: number;
-  firstStepMs: number;
-  stepMsMedian: number;
-  inferenceMs: number;
-  peakRssMiB: number;
-  load: number[];
-  lastStepCpu: { uncontendedEstimateMs: number };
-}
-
-function isCaseOutput(v: unknown): v is CaseOutput {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    'stepMsMedian' in v &&
-    'peakRssMiB' in v &&
-    'lastStepCpu' in v
-  );
-}
-
-function runSize(edges: number): Row {
-  const nodes = Math.min(MAX_NODES, Math.max(100, Math.round(edges / 10)));
-  // Small graphs are cheap: more steps for a steadier median.
-  const steps = values.steps !== '' ? Number(values.steps) : edges <= 1_000_000 ? 5 : 2;
-  const script = fileURLToPath(new URL('./scale-case.ts', import.meta.url));
-  const spec = { nodes, edges, kernels: values.kernels, steps, threads, profile: true };
-  const out = execFileSync(
-    process.execPath,
-    ['--max-old-space-size=20000', '--import', 'tsx', script, JSON.stringify(spec)],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
-  );
-  const parsed: unknown = JSON.parse(out.trim().split('\n').pop() ?? '{}');
-  if (!isCaseOutput(parsed)) throw new Error(`scaling: unexpected output ${out}`);
-  return {
-    edges: parsed.edges,
-    nodes: parsed.nodes,
-    stepMs: parsed.stepMsMedian,
-    stepCpuMs: parsed.lastStepCpu.uncontendedEstimateMs,
-    firstStepMs: parsed.firstStepMs,
-    inferenceMs: parsed.inferenceMs,
-    peakRssMiB: parsed.peakRssMiB,
-    usPerEdge:
-      Math.round((parsed.lastStepCpu.uncontendedEstimateMs * 1000 * 1000) / parsed.edges) / 1000,
-    load: parsed.load,
-  };
-}
+const maxEdges = values['max-edges'] === undefined ? Infinity : Number(values['max-edges']);
+const sizes = values.sizes
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((e) => e <= maxEdges);
 
 /** A 640×400 log–log plot of (x, y) points as a PNG (8-bit grey). */
 function plotPng(points: readonly [number, number][]): Uint8Array {
@@ -252,14 +196,30 @@ function main(): void {
       '     edges     nodes   step ms  step CPU ms  first ms  infer ms  peak RSS MiB  CPU µs/edge  load start→end',
     );
   }
-  const rows: Row[] = [];
+  const rows: ScalingPoint[] = [];
   for (const edges of sizes) {
-    const r = runSize(edges);
+    const r = runScalingPoint(edges, {
+      kernels: values.kernels,
+      threads,
+      ...(values.steps !== '' ? { steps: Number(values.steps) } : {}),
+    });
     rows.push(r);
-    if (values.json) console.log(JSON.stringify({ kind: 'scaling', threads, ...r }));
+    if (values.json) console.log(JSON.stringify({ kind: 'scaling-point', threads, ...r }));
     else {
       console.log(
         `${String(r.edges).padStart(10)} ${String(r.nodes).padStart(9)} ${String(r.stepMs).padStart(9)} ${String(r.stepCpuMs).padStart(12)} ${String(r.firstStepMs).padStart(9)} ${String(r.inferenceMs).padStart(9)} ${String(r.peakRssMiB).padStart(13)} ${r.usPerEdge.toFixed(3).padStart(12)}  ${r.load.join('→')}`,
+      );
+    }
+  }
+  if (rows.length >= 2) {
+    const fit = summariseScaling(rows);
+    if (values.json) console.log(JSON.stringify({ kind: 'scaling', threads, ...fit }));
+    else {
+      console.log(
+        `fit: step ∝ edges^${fit.exponent}, ${fit.usPerEdgeFit} µs/edge (max deviation ${fit.maxDeviationPct} %), ` +
+          `step = ${fit.interceptMs} ms + ${fit.slopeUsPerEdge} µs × edges (R² ${fit.r2}); ` +
+          `target exponent in [${fit.target.exponent.join(', ')}] over ${fit.target.edgesRange.join('–')} edges: ` +
+          `${fit.met ? 'met' : fit.coversTargetRange ? 'not met' : `not covered (measured ${fit.edgesRange.join('–')}; linear there: ${fit.linearOnMeasuredRange})`}`,
       );
     }
   }
