@@ -11,6 +11,10 @@
  * sampled inference with --eval-fanouts, default the training fan-outs), --only full|sampled
  * (run one side), --epochs E (recipe), --kernels reference|wasm (wasm),
  * --data-dir DIR (default ../shared/datasets/planetoid, offline), --json FILE.
+ *
+ * The runs and the summary are bench/minibatch-runs.ts's, which `npm run bench -- --cases
+ * minibatch` also uses (there each run in its own process, with the verdict on the 1 pp
+ * target as a JSON row); this script runs them in one process and prints them as they end.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,10 +24,14 @@ import { parseArgs } from 'node:util';
 import { loadPlanetoid } from '../src/data/planetoid-node.js';
 import { kernels, setKernels } from '../src/kernels/backend.js';
 import { loadWasmKernels } from '../src/kernels/wasm/index.js';
-import { meanStd } from '../src/train/metrics.js';
-import { type MiniBatchOptions, trainMiniBatch } from '../src/train/minibatch.js';
-import { type RunResult, trainNodeClassifier } from '../src/train/node-classification.js';
-import { type TrainConfig, paperRecipe } from '../src/train/recipes.js';
+import type { MiniBatchOptions } from '../src/train/minibatch.js';
+import {
+  type MinibatchRun,
+  type MinibatchSide,
+  minibatchConfig,
+  runMinibatchSide,
+  summariseMinibatch,
+} from '../bench/minibatch-runs.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +70,7 @@ function fanoutList(name: string, text: string): number[] {
   return list;
 }
 
-const model =
+const model: 'gat' | 'gatv2' =
   values.model === 'gat' || values.model === 'gatv2'
     ? values.model
     : fail(`--model must be gat or gatv2, found '${values.model}'`);
@@ -90,25 +98,12 @@ const dataDir =
 const datasetName = values.dataset ?? 'pubmed';
 const dataset = await loadPlanetoid(datasetName, { dataDir, download: false });
 
-const config: TrainConfig = { ...paperRecipe(datasetName, model), seed };
-if (values.epochs !== undefined) config.epochs = integer('epochs', values.epochs, 1);
-
-interface Row {
-  seed: number;
-  testAcc: number;
-  valAcc: number;
-  bestEpoch: number;
-  epochs: number;
-  seconds: number;
-}
-
-function row(r: RunResult, seconds: number): Row {
-  const { testAcc, valAcc, bestEpoch, epochs } = r;
-  return { seed: r.seed, testAcc, valAcc, bestEpoch, epochs, seconds };
-}
+const epochs = values.epochs === undefined ? undefined : integer('epochs', values.epochs, 1);
+const base = { dataset: datasetName, model, ...(epochs === undefined ? {} : { epochs }) };
+const config = minibatchConfig({ ...base, seed });
 
 const pct = (x: number): string => (100 * x).toFixed(1);
-const line = (label: string, r: Row): string =>
+const line = (label: string, r: MinibatchRun): string =>
   `${label} seed ${r.seed}: test ${pct(r.testAcc)}  val ${pct(r.valAcc)}  best epoch ${r.bestEpoch}/${r.epochs}  ${r.seconds.toFixed(1)} s`;
 
 console.log(
@@ -118,57 +113,43 @@ console.log(
 );
 console.log(JSON.stringify(config));
 
-const full: Row[] = [];
-const sampled: Row[] = [];
+const runsOf: Record<MinibatchSide, MinibatchRun[]> = { full: [], sampled: [] };
+const sidesToRun = (['full', 'sampled'] as const).filter(
+  (side) => values.only === undefined || values.only === side,
+);
 for (let r = 0; r < runs; r++) {
-  const runConfig = { ...config, seed: seed + r };
-  if (values.only !== 'sampled') {
-    const t0 = performance.now();
-    const res = trainNodeClassifier(dataset, runConfig, {}, r);
-    full.push(row(res, (performance.now() - t0) / 1000));
-    console.log(line('full   ', full[full.length - 1]!));
-  }
-  if (values.only !== 'full') {
-    const t0 = performance.now();
-    const res = trainMiniBatch(dataset, runConfig, options, {}, r);
-    sampled.push(row(res, (performance.now() - t0) / 1000));
-    console.log(line('sampled', sampled[sampled.length - 1]!));
+  for (const side of sidesToRun) {
+    const res = runMinibatchSide(dataset, { ...base, side, seed: seed + r, options }, r);
+    runsOf[side].push(res);
+    console.log(line(side === 'full' ? 'full   ' : 'sampled', res));
   }
 }
+const { full, sampled } = runsOf;
+const summary = summariseMinibatch(full, sampled);
 
-function summary(rows: Row[]): { test: string; epochs: string; seconds: string } | null {
-  if (rows.length === 0) return null;
-  const t = meanStd(rows.map((r) => r.testAcc));
-  const e = meanStd(rows.map((r) => r.epochs));
-  const s = meanStd(rows.map((r) => r.seconds));
-  return {
-    test: `${pct(t.mean)} ± ${pct(t.std)}`,
-    epochs: `${e.mean.toFixed(0)} ± ${e.std.toFixed(0)}`,
-    seconds: `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}`,
-  };
-}
-
-const sides: [string, Row[]][] = [
-  ['full batch', full],
-  [`sampled [${fanouts.join(',')}] × ${options.batchSize}`, sampled],
+const sides: [string, MinibatchSide][] = [
+  ['full batch', 'full'],
+  [`sampled [${fanouts.join(',')}] × ${options.batchSize}`, 'sampled'],
 ];
 console.log('');
 console.log(`${'mode'.padEnd(28)}${'test acc (%)'.padEnd(16)}${'epochs'.padEnd(12)}seconds/run`);
-for (const [label, rows] of sides) {
-  const s = summary(rows);
-  if (s !== null)
-    console.log(`${label.padEnd(28)}${s.test.padEnd(16)}${s.epochs.padEnd(12)}${s.seconds}`);
+for (const [label, side] of sides) {
+  const s = summary[side];
+  if (s.runs === 0) continue;
+  console.log(
+    `${label.padEnd(28)}${`${pct(s.testAccMean)} ± ${pct(s.testAccStd)}`.padEnd(16)}${s.epochsMean.toFixed(0).padEnd(12)}${s.secondsMean.toFixed(1)}`,
+  );
 }
 if (full.length > 0 && sampled.length > 0) {
-  const gap =
-    meanStd(sampled.map((r) => r.testAcc)).mean - meanStd(full.map((r) => r.testAcc)).mean;
-  console.log(`sampled − full: ${(100 * gap).toFixed(2)} percentage points`);
+  console.log(
+    `sampled − full: ${summary.gapPp.toFixed(2)} percentage points (target within ±${summary.target.maxAbsGapPp}: ${summary.met ? 'met' : 'not met'})`,
+  );
 }
 if (values.json !== undefined) {
   writeFileSync(
     values.json,
     JSON.stringify(
-      { dataset: dataset.name, config, options, kernels: kernels().name, full, sampled },
+      { dataset: dataset.name, config, options, kernels: kernels().name, full, sampled, summary },
       null,
       2,
     ),
