@@ -96,6 +96,8 @@ const machine = {
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   node: process.version,
   threads: 1,
+  /** 1-minute load average when the run started: timings on a shared machine depend on it. */
+  loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
   date: new Date().toISOString(),
 };
 
