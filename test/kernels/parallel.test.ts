@@ -12,7 +12,9 @@ import { backward, parameter } from '../../src/autograd/variable.js';
 import { kernels as activeKernels, setKernels } from '../../src/kernels/backend.js';
 import type { CsrMatrix, Kernels, TargetCsr } from '../../src/kernels/kernels.js';
 import { createParallelKernels, type ParallelKernels } from '../../src/kernels/parallel/index.js';
-import { splitByEntries, splitEvenly } from '../../src/kernels/parallel/partition.js';
+import { splitAligned, splitByEntries, splitEvenly } from '../../src/kernels/parallel/partition.js';
+import { DROPOUT_BLOCK, dropoutRange } from '../../src/kernels/parallel/protocol.js';
+import { dropoutMask } from '../../src/kernels/reference/elementwise.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { GATv2Conv } from '../../src/nn/gatv2-conv.js';
@@ -123,6 +125,15 @@ describe('partition', () => {
     expect(splitEvenly(10, 3)).toEqual([0, 3, 6, 10]);
     expect(splitEvenly(2, 5)).toEqual([0, 0, 0, 1, 1, 2]);
     expect(splitEvenly(0, 2)).toEqual([0, 0, 0]);
+  });
+
+  it('aligns boundaries to whole blocks, the last block short', () => {
+    expect(splitAligned(10, 2, 4)).toEqual([0, 4, 10]);
+    expect(splitAligned(10, 3, 4)).toEqual([0, 4, 8, 10]);
+    expect(splitAligned(10, 4, 4)).toEqual([0, 0, 4, 8, 10]);
+    expect(splitAligned(3, 2, 4)).toEqual([0, 0, 3]);
+    expect(splitAligned(0, 2, 4)).toEqual([0, 0, 0]);
+    expect(splitAligned(7, 2, 1)).toEqual(splitEvenly(7, 2));
   });
 
   it('balances CSR entries plus a per-item weight and never splits an item', () => {
@@ -409,6 +420,224 @@ describe('parallel GAT attention', () => {
         }
       }
     });
+  });
+});
+
+/**
+ * Element-wise kernels split only when every array is already shared (a staged copy would
+ * cost as much as the call): on plain arrays they must run on the base kernels, unsplit.
+ */
+describe('parallel element-wise kernels', () => {
+  const lengths = [0, 1, 5, 1001];
+  const rowShapes: [number, number][] = [
+    [0, 3],
+    [1, 7],
+    [2, 5],
+    [37, 16],
+    [130, 3],
+  ];
+
+  /** Runs `call` with every parallel table and placement; counts the split calls. */
+  function eachPlacement(
+    call: (k: ParallelKernels, where: Placement, what: string) => void,
+    splitWhenShared = true,
+  ): void {
+    for (const k of parallel) {
+      for (const where of placements) {
+        const before = k.stats().parallelCalls;
+        call(k, where, `${k.name} ${where}`);
+        const split = k.stats().parallelCalls > before;
+        expect(split, `${k.name} ${where} split`).toBe(where === 'shared' && splitWhenShared);
+      }
+    }
+  }
+
+  it('elu, eluBackward and eluBackwardFromOutput', () => {
+    const rng = new Random(31);
+    for (const n of lengths) {
+      const x = randomF32(n, rng, 3);
+      const g = randomF32(n, rng);
+      const y = new Float32Array(n);
+      referenceKernels.elu(x, 1.3, y, n);
+      const gx = new Float32Array(n);
+      referenceKernels.eluBackward(x, g, 1.3, gx, n);
+      const gy = new Float32Array(n);
+      referenceKernels.eluBackwardFromOutput(x, y, g, 1.3, gy, n);
+      eachPlacement((k, where, what) => {
+        const out = place(new Float32Array(n), where);
+        k.elu(place(x, where), 1.3, out, n);
+        expectAllClose(out, y, F32, `${what} elu n=${n}`);
+        const gradX = place(new Float32Array(n), where);
+        k.eluBackward(place(x, where), place(g, where), 1.3, gradX, n);
+        expectAllClose(gradX, gx, F32, `${what} eluBackward n=${n}`);
+        const gradY = place(new Float32Array(n), where);
+        k.eluBackwardFromOutput(place(x, where), place(y, where), place(g, where), 1.3, gradY, n);
+        expectAllClose(gradY, gy, F32, `${what} eluBackwardFromOutput n=${n}`);
+      }, n >= 2);
+    }
+  });
+
+  it('dropout: the same bits as the reference, across blocks of the hash', () => {
+    const rng = new Random(32);
+    // Several DROPOUT_BLOCKs, so that 3 and 5 threads get ranges starting inside the mask.
+    for (const n of [0, 1, 1001, 3 * DROPOUT_BLOCK + 17]) {
+      const mask = dropoutMask(0.4, rng.nextUint32(), rng.nextUint32());
+      const x = randomF32(n, rng);
+      const expected = new Float32Array(n);
+      referenceKernels.dropout(mask, x, expected, n);
+      const factors = new Float32Array(n);
+      referenceKernels.dropout(mask, null, factors, n);
+      eachPlacement((k, where, what) => {
+        const out = place(new Float32Array(n), where);
+        k.dropout(mask, place(x, where), out, n);
+        expect(
+          Array.from(out).every((v, i) => v === expected[i]),
+          `${what} n=${n}`,
+        ).toBe(true);
+        const f = place(new Float32Array(n), where);
+        k.dropout(mask, null, f, n);
+        expect(
+          Array.from(f).every((v, i) => v === factors[i]),
+          `${what} mask n=${n}`,
+        ).toBe(true);
+      }, n >= 2);
+    }
+  });
+
+  it('dropoutRange: a range from a block boundary equals that range of the whole mask', () => {
+    const rng = new Random(33);
+    const n = 2 * DROPOUT_BLOCK + 300;
+    const mask = dropoutMask(0.3, rng.nextUint32(), rng.nextUint32());
+    const whole = new Float32Array(n);
+    referenceKernels.dropout(mask, null, whole, n);
+    const part = new Float32Array(n - DROPOUT_BLOCK);
+    dropoutRange(referenceKernels, mask, DROPOUT_BLOCK, null, part);
+    expect(Array.from(part)).toEqual(Array.from(whole.subarray(DROPOUT_BLOCK)));
+    expect(() => dropoutRange(referenceKernels, mask, 5, null, part)).toThrow(RangeError);
+  });
+
+  it('addInto', () => {
+    const rng = new Random(34);
+    for (const n of lengths) {
+      const target = randomF32(n, rng);
+      const source = randomF32(n, rng);
+      const expected = Float32Array.from(target);
+      referenceKernels.addInto(expected, source, n);
+      eachPlacement((k, where, what) => {
+        const t = place(Float32Array.from(target), where);
+        k.addInto(t, place(source, where), n);
+        expectAllClose(t, expected, F32, `${what} n=${n}`);
+      }, n >= 2);
+    }
+  });
+
+  it('addRowVector (also in place) and columnSums', () => {
+    const rng = new Random(35);
+    for (const [r, n] of rowShapes) {
+      const x = randomF32(r * n, rng);
+      const v = randomF32(n, rng);
+      const expected = new Float32Array(r * n);
+      referenceKernels.addRowVector(x, v, r, n, expected);
+      const sums = new Float32Array(n);
+      referenceKernels.columnSums(x, r, n, sums);
+      eachPlacement((k, where, what) => {
+        const out = place(new Float32Array(r * n), where);
+        k.addRowVector(place(x, where), v, r, n, out);
+        expectAllClose(out, expected, F32, `${what} addRowVector ${r}×${n}`);
+        const inPlace = place(Float32Array.from(x), where);
+        k.addRowVector(inPlace, v, r, n, inPlace);
+        expectAllClose(inPlace, expected, F32, `${what} addRowVector in place ${r}×${n}`);
+        const got = randomF32(n, rng); // overwritten
+        k.columnSums(place(x, where), r, n, got);
+        expectAllClose(got, sums, F32, `${what} columnSums ${r}×${n}`);
+      }, r >= 2);
+    }
+  });
+
+  it('headDot and headDotBackward', () => {
+    const rng = new Random(36);
+    for (const [r, H, C] of [
+      [0, 2, 3],
+      [1, 1, 5],
+      [3, 8, 8],
+      [41, 3, 5],
+      [130, 4, 4],
+    ] as const) {
+      const HC = H * C;
+      const x = randomF32(r * HC, rng);
+      const att = randomF32(HC, rng);
+      const g = randomF32(r * H, rng);
+      const expected = new Float32Array(r * H);
+      referenceKernels.headDot(x, att, r, H, C, expected);
+      const gradX = new Float32Array(r * HC);
+      const gradAtt = new Float32Array(HC);
+      referenceKernels.headDotBackward(x, att, g, r, H, C, gradX, gradAtt);
+      eachPlacement((k, where, what) => {
+        const out = place(new Float32Array(r * H), where);
+        k.headDot(place(x, where), att, r, H, C, out);
+        expectAllClose(out, expected, F32, `${what} headDot ${r}×${H}×${C}`);
+        const gx = place(randomF32(r * HC, rng), where);
+        const ga = randomF32(HC, rng);
+        k.headDotBackward(place(x, where), att, place(g, where), r, H, C, gx, ga);
+        expectAllClose(gx, gradX, F32, `${what} gradX ${r}×${H}×${C}`);
+        expectAllClose(ga, gradAtt, F32, `${what} gradAtt ${r}×${H}×${C}`);
+        const gaOnly = randomF32(HC, rng);
+        k.headDotBackward(place(x, where), att, place(g, where), r, H, C, null, gaOnly);
+        expectAllClose(gaOnly, gradAtt, F32, `${what} gradAtt alone ${r}×${H}×${C}`);
+      }, r >= 2);
+    }
+  });
+
+  it('adamStep, in place and into an update buffer', () => {
+    const rng = new Random(37);
+    for (const n of lengths) {
+      for (const weightDecay of [0, 0.01]) {
+        const args = {
+          lr: 0.01,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay,
+          biasCorrection1: 1 - 0.9 ** 3,
+          sqrtBiasCorrection2: Math.sqrt(1 - 0.999 ** 3),
+        };
+        const p = randomF32(n, rng);
+        const g = randomF32(n, rng);
+        const m = randomF32(n, rng, 0.1);
+        const v = randomF32(n, rng, 0.1).map(Math.abs);
+        const [ep, em, ev] = [p.slice(), m.slice(), v.slice()];
+        referenceKernels.adamStep(args, ep, g, em, ev, null, n);
+        const eu = new Float32Array(n);
+        referenceKernels.adamStep(args, p.slice(), g, m.slice(), v.slice(), eu, n);
+        eachPlacement((k, where, what) => {
+          const tol = { atol: 1e-6, rtol: 1e-5 };
+          const [p1, m1, v1] = [p, m, v].map((a) => place(a.slice(), where));
+          k.adamStep(args, p1!, place(g, where), m1!, v1!, null, n);
+          expectAllClose(p1!, ep, tol, `${what} θ n=${n}`);
+          expectAllClose(m1!, em, tol, `${what} m n=${n}`);
+          expectAllClose(v1!, ev, tol, `${what} v n=${n}`);
+          const [p2, m2, v2] = [p, m, v].map((a) => place(a.slice(), where));
+          const u = place(new Float32Array(n), where);
+          k.adamStep(args, p2!, place(g, where), m2!, v2!, u, n);
+          expect(Array.from(p2!)).toEqual(Array.from(p));
+          expectAllClose(u, eu, tol, `${what} update n=${n}`);
+        }, n >= 2);
+      }
+    }
+  });
+
+  it('float64 runs on the base kernels, unsplit', () => {
+    const rng = new Random(38);
+    const x = Float64Array.from(randomF32(1001, rng, 3));
+    const expected = new Float64Array(1001);
+    referenceKernels.elu(x, 1, expected, 1001);
+    for (const k of parallel) {
+      const out = new Float64Array(1001);
+      const before = k.stats().parallelCalls;
+      k.elu(x, 1, out, 1001);
+      expect(k.stats().parallelCalls).toBe(before);
+      expectAllClose(out, expected, { atol: 1e-12, rtol: 1e-12 }, `${k.name} float64 elu`);
+    }
   });
 });
 

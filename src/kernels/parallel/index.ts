@@ -39,7 +39,9 @@ import {
   type Int32Allocator,
 } from '../../tensor/tensor.js';
 import type {
+  AdamStepArgs,
   CsrMatrix,
+  DropoutMask,
   GatAttentionArgs,
   GatBackwardOutputs,
   GatForwardOutputs,
@@ -50,14 +52,16 @@ import type {
   Kernels,
   TargetCsr,
 } from '../kernels.js';
-import { splitByEntries, splitEvenly } from './partition.js';
+import { splitAligned, splitByEntries, splitEvenly } from './partition.js';
 import {
   addInto,
   BALLAST_MIN_BYTES,
   CONTROL_BYTES,
   CONTROL_ERROR_BYTES,
   CONTROL_WORDS,
+  DROPOUT_BLOCK,
   isReadyMessage,
+  runTask,
   type Task,
   type TaskMessage,
   type WorkerKernelsChoice,
@@ -75,6 +79,11 @@ export interface ParallelKernelOptions {
   readonly chunkBytes?: number;
   /** Calls with fewer multiply-adds (estimated) run on `base` alone. Default 2^22. */
   readonly minWork?: number;
+  /**
+   * Element-wise calls (ELU, dropout, bias adds, column sums, Adam, ...) over fewer elements
+   * run on `base` alone. Default 2^18, or minWork when that is smaller.
+   */
+  readonly minElements?: number;
   /** Allocate float32 tensors in shared memory while active (default true). */
   readonly sharedTensors?: boolean;
 }
@@ -102,6 +111,7 @@ export interface ParallelKernels extends Kernels {
 export const SHARED_MIN_ELEMENTS = 4096;
 
 const DEFAULT_MIN_WORK = 2 ** 22;
+const DEFAULT_MIN_ELEMENTS = 2 ** 18;
 
 /**
  * V8 counts ArrayBuffers, not SharedArrayBuffers, in the external memory that schedules its
@@ -295,6 +305,7 @@ export async function createParallelKernels(
   const { threads, base } = options;
   checkThreads(threads);
   const minWork = options.minWork ?? DEFAULT_MIN_WORK;
+  const minElements = options.minElements ?? Math.min(DEFAULT_MIN_ELEMENTS, minWork);
   const workerKernels =
     options.workerKernels ?? (base.name.startsWith('wasm') ? 'wasm' : 'reference');
   const handles: WorkerHandle[] = [];
@@ -386,10 +397,7 @@ export async function createParallelKernels(
   ): void => {
     if (sources.length === 0) return;
     if (!isShared(target) || count * width * sources.length < minWork) {
-      addInto(
-        target.subarray(0, count * width),
-        sources.map((s) => s.subarray(0, count * width)),
-      );
+      for (const source of sources) base.addInto(target, source, count * width);
       return;
     }
     const bounds = splitEvenly(count, threads);
@@ -402,11 +410,298 @@ export async function createParallelKernels(
       handles.map((_, w) =>
         bounds[w + 1] === bounds[w + 2] ? null : { zero: [], task: part(w + 1) },
       ),
+      () => runTask(base, part(0)),
+    );
+  };
+
+  /**
+   * Element-wise splits. The arrays must all be shared already (a staged copy would cost as
+   * much as the call): `splitOrNull` returns null, the call then running on base, when they
+   * are not, when any is float64 or the call is small. Otherwise it returns boundaries of
+   * `threads` ranges of 0..count (multiples of `align` but the last).
+   */
+  const splitOrNull = (
+    count: number,
+    elements: number,
+    arrays: readonly (FloatArray | null)[],
+    align = 1,
+  ): number[] | null => {
+    if (
+      handles.length === 0 ||
+      elements < minElements ||
+      count < 2 ||
+      !arrays.every((a) => a === null || (a instanceof Float32Array && isShared(a)))
+    ) {
+      baseCalls++;
+      return null;
+    }
+    parallelCalls++;
+    return splitAligned(count, threads, align);
+  };
+
+  /** Runs part(p, from, to) for range p of `bounds`: range 0 here, range w on worker w. */
+  const runParts = (bounds: readonly number[], part: (from: number, to: number) => Task): void => {
+    run(
+      handles.map((_, w) => {
+        const from = bounds[w + 1]!;
+        const to = bounds[w + 2]!;
+        return from === to ? null : { zero: [], task: part(from, to) };
+      }),
       () => {
-        const t = part(0);
-        if (t.kind === 'addInto') addInto(t.target, t.sources);
+        if (bounds[1]! > 0) runTask(base, part(0, bounds[1]!));
       },
     );
+  };
+
+  /** Ranges of elements whose workers' partial sums of width n go to scratch, then into out. */
+  const sumPartials = (out: Float32Array, partials: readonly Float32Array[], n: number): void => {
+    for (const p of partials) for (let c = 0; c < n; c++) out[c]! += p[c]!;
+  };
+
+  const dropout = (
+    mask: DropoutMask,
+    x: FloatArray | null,
+    out: FloatArray,
+    length: number,
+  ): void => {
+    const bounds = splitOrNull(length, length, [x, out], DROPOUT_BLOCK);
+    if (bounds === null || !f32OrNull(x) || !f32(out)) {
+      base.dropout(mask, x, out, length);
+      return;
+    }
+    runParts(bounds, (from, to) => ({
+      kind: 'dropout',
+      mask,
+      offset: from,
+      x: x === null ? null : x.subarray(from, to),
+      out: out.subarray(from, to),
+    }));
+  };
+
+  const elu = (x: FloatArray, alpha: number, out: FloatArray, length: number): void => {
+    const bounds = splitOrNull(length, length, [x, out]);
+    if (bounds === null || !f32(x) || !f32(out)) {
+      base.elu(x, alpha, out, length);
+      return;
+    }
+    runParts(bounds, (from, to) => ({
+      kind: 'elu',
+      x: x.subarray(from, to),
+      alpha,
+      out: out.subarray(from, to),
+    }));
+  };
+
+  const eluBackward = (
+    x: FloatArray,
+    gradOut: FloatArray,
+    alpha: number,
+    gradX: FloatArray,
+    length: number,
+  ): void => {
+    const bounds = splitOrNull(length, length, [x, gradOut, gradX]);
+    if (bounds === null || !f32(x) || !f32(gradOut) || !f32(gradX)) {
+      base.eluBackward(x, gradOut, alpha, gradX, length);
+      return;
+    }
+    runParts(bounds, (from, to) => ({
+      kind: 'eluBackward',
+      x: x.subarray(from, to),
+      gradOut: gradOut.subarray(from, to),
+      alpha,
+      gradX: gradX.subarray(from, to),
+    }));
+  };
+
+  const eluBackwardFromOutput = (
+    x: FloatArray,
+    y: FloatArray,
+    gradOut: FloatArray,
+    alpha: number,
+    gradX: FloatArray,
+    length: number,
+  ): void => {
+    const bounds = splitOrNull(length, length, [x, y, gradOut, gradX]);
+    if (bounds === null || !f32(x) || !f32(y) || !f32(gradOut) || !f32(gradX)) {
+      base.eluBackwardFromOutput(x, y, gradOut, alpha, gradX, length);
+      return;
+    }
+    runParts(bounds, (from, to) => ({
+      kind: 'eluBackwardFromOutput',
+      x: x.subarray(from, to),
+      y: y.subarray(from, to),
+      gradOut: gradOut.subarray(from, to),
+      alpha,
+      gradX: gradX.subarray(from, to),
+    }));
+  };
+
+  const addIntoKernel = (target: FloatArray, source: FloatArray, length: number): void => {
+    const bounds = splitOrNull(length, length, [target, source]);
+    if (bounds === null || !f32(target) || !f32(source)) {
+      base.addInto(target, source, length);
+      return;
+    }
+    runParts(bounds, (from, to) => ({
+      kind: 'addInto',
+      target: target.subarray(from, to),
+      sources: [source.subarray(from, to)],
+    }));
+  };
+
+  const addRowVector = (
+    x: FloatArray,
+    v: FloatArray,
+    rowCount: number,
+    n: number,
+    out: FloatArray,
+  ): void => {
+    const bounds = splitOrNull(rowCount, rowCount * n, [x, out]);
+    if (bounds === null || !f32(x) || !f32(v) || !f32(out)) {
+      base.addRowVector(x, v, rowCount, n, out);
+      return;
+    }
+    const s = staging();
+    const sv = s.float32(v.subarray(0, n));
+    runParts(bounds, (from, to) => ({
+      kind: 'addRowVector',
+      x: rows(x, from, to, n),
+      v: sv,
+      rows: to - from,
+      n,
+      out: rows(out, from, to, n),
+    }));
+    stagedBytes += s.stagedBytes;
+  };
+
+  const columnSums = (g: FloatArray, rowCount: number, n: number, out: FloatArray): void => {
+    const bounds = splitOrNull(rowCount, rowCount * n, [g]);
+    if (bounds === null || !f32(g) || !f32(out)) {
+      base.columnSums(g, rowCount, n, out);
+      return;
+    }
+    const partials: Float32Array[] = [];
+    run(
+      handles.map((_, w): Job | null => {
+        const from = bounds[w + 1]!;
+        const to = bounds[w + 2]!;
+        if (from === to) return null;
+        const partial = scratch.float32(`partial${w}`, n);
+        partials.push(partial);
+        return {
+          zero: [],
+          task: { kind: 'columnSums', g: rows(g, from, to, n), rows: to - from, n, out: partial },
+        };
+      }),
+      () => base.columnSums(g, bounds[1]!, n, out),
+    );
+    sumPartials(out, partials, n);
+  };
+
+  const headDot = (
+    x: FloatArray,
+    att: FloatArray,
+    rowCount: number,
+    heads: number,
+    channels: number,
+    out: FloatArray,
+  ): void => {
+    const HC = heads * channels;
+    const bounds = splitOrNull(rowCount, rowCount * HC, [x, out]);
+    if (bounds === null || !f32(x) || !f32(att) || !f32(out)) {
+      base.headDot(x, att, rowCount, heads, channels, out);
+      return;
+    }
+    const s = staging();
+    const sAtt = s.float32(att.subarray(0, HC));
+    runParts(bounds, (from, to) => ({
+      kind: 'headDot',
+      x: rows(x, from, to, HC),
+      att: sAtt,
+      rows: to - from,
+      heads,
+      channels,
+      out: rows(out, from, to, heads),
+    }));
+    stagedBytes += s.stagedBytes;
+  };
+
+  const headDotBackward = (
+    x: FloatArray,
+    att: FloatArray,
+    gradOut: FloatArray,
+    rowCount: number,
+    heads: number,
+    channels: number,
+    gradX: FloatArray | null,
+    gradAtt: FloatArray | null,
+  ): void => {
+    const HC = heads * channels;
+    const bounds =
+      f32(att) && f32OrNull(gradAtt)
+        ? splitOrNull(rowCount, rowCount * HC, [x, gradOut, gradX])
+        : null;
+    if (bounds === null || !f32(x) || !f32(att) || !f32(gradOut)) {
+      if (bounds === null && !(f32(att) && f32OrNull(gradAtt))) baseCalls++;
+      base.headDotBackward(x, att, gradOut, rowCount, heads, channels, gradX, gradAtt);
+      return;
+    }
+    if (!f32OrNull(gradX) || !f32OrNull(gradAtt)) {
+      base.headDotBackward(x, att, gradOut, rowCount, heads, channels, gradX, gradAtt);
+      return;
+    }
+    const s = staging();
+    const sAtt = s.float32(att.subarray(0, HC));
+    const partials: Float32Array[] = [];
+    run(
+      handles.map((_, w): Job | null => {
+        const from = bounds[w + 1]!;
+        const to = bounds[w + 2]!;
+        if (from === to) return null;
+        const partial = gradAtt === null ? null : scratch.float32(`partial${w}`, HC);
+        if (partial !== null) partials.push(partial);
+        const task: Task = {
+          kind: 'headDotBackward',
+          x: rows(x, from, to, HC),
+          att: sAtt,
+          gradOut: rows(gradOut, from, to, heads),
+          rows: to - from,
+          heads,
+          channels,
+          gradX: rows(gradX, from, to, HC),
+          gradAtt: partial,
+        };
+        return { zero: [], task };
+      }),
+      () => base.headDotBackward(x, att, gradOut, bounds[1]!, heads, channels, gradX, gradAtt),
+    );
+    if (gradAtt !== null) sumPartials(gradAtt, partials, HC);
+    stagedBytes += s.stagedBytes;
+  };
+
+  const adamStep = (
+    args: AdamStepArgs,
+    param: FloatArray,
+    grad: FloatArray,
+    m: FloatArray,
+    v: FloatArray,
+    update: FloatArray | null,
+    length: number,
+  ): void => {
+    const bounds = splitOrNull(length, length, [param, grad, m, v, update]);
+    if (bounds === null || !(f32(param) && f32(grad) && f32(m) && f32(v) && f32OrNull(update))) {
+      base.adamStep(args, param, grad, m, v, update, length);
+      return;
+    }
+    runParts(bounds, (from, to) => ({
+      kind: 'adamStep',
+      args,
+      param: param.subarray(from, to),
+      grad: grad.subarray(from, to),
+      m: m.subarray(from, to),
+      v: v.subarray(from, to),
+      update: update === null ? null : update.subarray(from, to),
+    }));
   };
 
   const gemm = (args: GemmArgs): void => {
@@ -899,7 +1194,7 @@ export async function createParallelKernels(
   };
 
   return {
-    // Kernels without a parallel version here (element-wise ones, ...) run on base.
+    // Kernels without a parallel version here (the sparse linear layer) run on base.
     ...base,
     name: `parallel-${threads}(${base.name})`,
     threads,
@@ -910,6 +1205,16 @@ export async function createParallelKernels(
     gatv2AttentionBackward,
     gatAttentionForward,
     gatAttentionBackward,
+    dropout,
+    elu,
+    eluBackward,
+    eluBackwardFromOutput,
+    addInto: addIntoKernel,
+    addRowVector,
+    columnSums,
+    headDot,
+    headDotBackward,
+    adamStep,
     stats: () => ({ parallelCalls, baseCalls, stagedBytes }),
     terminate: () => {
       if (terminated) return;

@@ -11,6 +11,15 @@ export function splitEvenly(count: number, parts: number): number[] {
 }
 
 /**
+ * As splitEvenly, with every boundary but the last a multiple of `align` (ranges of whole
+ * blocks of `align` items, the last block possibly short).
+ */
+export function splitAligned(count: number, parts: number, align: number): number[] {
+  const blocks = Math.ceil(count / align);
+  return splitEvenly(blocks, parts).map((b) => Math.min(count, b * align));
+}
+
+/**
  * Boundaries [0, b1, ..., count] of `parts` ranges of items 0..count whose CSR entries
  * (ptr[i] .. ptr[i+1]) are balanced: item i weighs `itemWeight` plus one per entry, so a
  * range's work is (its entries) + itemWeight · (its items). Ranges may be empty when there

@@ -9,7 +9,9 @@
  * the message (UTF-8) after the two words.
  */
 import type {
+  AdamStepArgs,
   CsrMatrix,
+  DropoutMask,
   GatAttentionArgs,
   GatBackwardOutputs,
   GatForwardOutputs,
@@ -55,7 +57,86 @@ export type Task =
       readonly outputs: GatBackwardOutputs;
     }
   /** target += Σ sources, element-wise (sources have target's length). */
-  | { readonly kind: 'addInto'; readonly target: Float32Array; readonly sources: Float32Array[] };
+  | { readonly kind: 'addInto'; readonly target: Float32Array; readonly sources: Float32Array[] }
+  /**
+   * Elements [offset, offset + out.length) of a dropout whose x and out start at `offset`;
+   * offset a multiple of DROPOUT_BLOCK (see dropoutRange).
+   */
+  | {
+      readonly kind: 'dropout';
+      readonly mask: DropoutMask;
+      readonly offset: number;
+      readonly x: Float32Array | null;
+      readonly out: Float32Array;
+    }
+  | {
+      readonly kind: 'elu';
+      readonly x: Float32Array;
+      readonly alpha: number;
+      readonly out: Float32Array;
+    }
+  | {
+      readonly kind: 'eluBackward';
+      readonly x: Float32Array;
+      readonly gradOut: Float32Array;
+      readonly alpha: number;
+      readonly gradX: Float32Array;
+    }
+  | {
+      readonly kind: 'eluBackwardFromOutput';
+      readonly x: Float32Array;
+      readonly y: Float32Array;
+      readonly gradOut: Float32Array;
+      readonly alpha: number;
+      readonly gradX: Float32Array;
+    }
+  /** Rows of x [rows, n] + v [n] into out. */
+  | {
+      readonly kind: 'addRowVector';
+      readonly x: Float32Array;
+      readonly v: Float32Array;
+      readonly rows: number;
+      readonly n: number;
+      readonly out: Float32Array;
+    }
+  /** Column sums of rows of g [rows, n] into out [n] (a partial sum of the call's). */
+  | {
+      readonly kind: 'columnSums';
+      readonly g: Float32Array;
+      readonly rows: number;
+      readonly n: number;
+      readonly out: Float32Array;
+    }
+  | {
+      readonly kind: 'headDot';
+      readonly x: Float32Array;
+      readonly att: Float32Array;
+      readonly rows: number;
+      readonly heads: number;
+      readonly channels: number;
+      readonly out: Float32Array;
+    }
+  /** Rows of headDotBackward; gradAtt is a partial sum of the call's. */
+  | {
+      readonly kind: 'headDotBackward';
+      readonly x: Float32Array;
+      readonly att: Float32Array;
+      readonly gradOut: Float32Array;
+      readonly rows: number;
+      readonly heads: number;
+      readonly channels: number;
+      readonly gradX: Float32Array | null;
+      readonly gradAtt: Float32Array | null;
+    }
+  | {
+      readonly kind: 'adamStep';
+      readonly args: AdamStepArgs;
+      readonly param: Float32Array;
+      readonly grad: Float32Array;
+      readonly m: Float32Array;
+      readonly v: Float32Array;
+      readonly update: Float32Array | null;
+    };
 
 export interface TaskMessage {
   readonly seq: number;
@@ -124,10 +205,69 @@ export function runTask(kernels: Kernels, task: Task): void {
       kernels.gatAttentionBackward(task.args, task.alpha, task.gradOut, task.outputs);
       return;
     case 'addInto':
-      addInto(task.target, task.sources);
+      for (const source of task.sources) kernels.addInto(task.target, source, task.target.length);
       return;
+    case 'dropout':
+      dropoutRange(kernels, task.mask, task.offset, task.x, task.out);
+      return;
+    case 'elu':
+      kernels.elu(task.x, task.alpha, task.out, task.out.length);
+      return;
+    case 'eluBackward':
+      kernels.eluBackward(task.x, task.gradOut, task.alpha, task.gradX, task.gradX.length);
+      return;
+    case 'eluBackwardFromOutput': {
+      const { x, y, gradOut, alpha, gradX } = task;
+      kernels.eluBackwardFromOutput(x, y, gradOut, alpha, gradX, gradX.length);
+      return;
+    }
+    case 'addRowVector':
+      kernels.addRowVector(task.x, task.v, task.rows, task.n, task.out);
+      return;
+    case 'columnSums':
+      kernels.columnSums(task.g, task.rows, task.n, task.out);
+      return;
+    case 'headDot':
+      kernels.headDot(task.x, task.att, task.rows, task.heads, task.channels, task.out);
+      return;
+    case 'headDotBackward': {
+      const { x, att, gradOut, rows, heads, channels, gradX, gradAtt } = task;
+      kernels.headDotBackward(x, att, gradOut, rows, heads, channels, gradX, gradAtt);
+      return;
+    }
+    case 'adamStep': {
+      const { args, param, grad, m, v, update } = task;
+      kernels.adamStep(args, param, grad, m, v, update, param.length);
+      return;
+    }
     default:
       task satisfies never;
+  }
+}
+
+/**
+ * Dropout hashes the element index: element offset + k of a mask equals element k of the
+ * mask with seedLo ^ offset when offset is a multiple of a power of two above k (then
+ * offset + k = offset ^ k). So a range starting at a multiple of DROPOUT_BLOCK runs as
+ * blocks of DROPOUT_BLOCK elements, each an ordinary dropout call from index 0.
+ */
+export const DROPOUT_BLOCK = 2 ** 16;
+
+/** out[k] = dropout element offset + k of `mask` applied to x[k], for k < out.length. */
+export function dropoutRange(
+  kernels: Kernels,
+  mask: DropoutMask,
+  offset: number,
+  x: Float32Array | null,
+  out: Float32Array,
+): void {
+  if (offset % DROPOUT_BLOCK !== 0) {
+    throw new RangeError(`dropoutRange: offset ${offset} is not a multiple of ${DROPOUT_BLOCK}`);
+  }
+  for (let s = 0; s < out.length; s += DROPOUT_BLOCK) {
+    const e = Math.min(out.length, s + DROPOUT_BLOCK);
+    const block: DropoutMask = { ...mask, seedLo: (mask.seedLo ^ (offset + s)) >>> 0 };
+    kernels.dropout(block, x === null ? null : x.subarray(s, e), out.subarray(s, e), e - s);
   }
 }
 
