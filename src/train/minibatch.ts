@@ -188,7 +188,7 @@ export function trainMiniBatch(
   const evalSeed = streams.nextUint32();
   const evaluate = (): Evaluation =>
     evalFullBatch
-      ? evaluateModel(model, dataset)
+      ? evaluateModel(model, dataset, { validate: false })
       : evaluateSampled(model, dataset, sampler, {
           fanouts: evalFanouts,
           batchSize: evalBatchSize,
@@ -212,7 +212,10 @@ export function trainMiniBatch(
       const seedRows = new Int32Array(batch.length);
       for (let s = 0; s < batch.length; s++) seedRows[s] = s;
       optimizer.zeroGrad();
-      const logits = model.forward(sliceNodeFeatures(dataset.features, sub.nodes), sub.edgeIndex);
+      // setUpTraining scanned the features once; a slice of them needs no second scan.
+      const logits = model.forward(sliceNodeFeatures(dataset.features, sub.nodes), sub.edgeIndex, {
+        validate: false,
+      });
       const loss = crossEntropy(logits, sliceNodeValues(dataset.labels, sub.nodes), seedRows);
       backward(loss);
       optimizer.step();

@@ -13,6 +13,7 @@ import { crossEntropy } from '../autograd/ops/loss.js';
 import { backward, noGrad } from '../autograd/variable.js';
 import type { NodeClassificationDataset } from '../data/graph.js';
 import { GATModel } from '../nn/models/gat.js';
+import { checkNodeInput } from '../nn/layer-input.js';
 import { adam } from '../optim/optimizers.js';
 import { Optimizer } from '../optim/optimizer.js';
 import type { FloatArray, Tensor } from '../tensor/tensor.js';
@@ -140,11 +141,18 @@ export function rowsOf(mask: Uint8Array): Int32Array {
  * Eval-mode accuracies on the dataset's three splits from one forward pass without
  * recording. The model's training mode is restored afterwards.
  */
-export function evaluateModel(model: GATModel, dataset: NodeClassificationDataset): Evaluation {
+export function evaluateModel(
+  model: GATModel,
+  dataset: NodeClassificationDataset,
+  options: { validate?: boolean } = {},
+): Evaluation {
   const wasTraining = model.training;
   model.eval();
+  const validate = options.validate ?? true;
   try {
-    const logits = noGrad(() => model.forward(dataset.features, dataset.edgeIndex)).value;
+    const logits = noGrad(() =>
+      model.forward(dataset.features, dataset.edgeIndex, { validate }),
+    ).value;
     const pred = argmax(logits);
     return {
       trainAcc: predictionAccuracy(pred, dataset.labels, dataset.trainMask),
@@ -183,6 +191,8 @@ export function setUpTraining(
   config: TrainConfig,
 ): TrainingSetup {
   checkConfig(caller, config, dataset);
+  // Features are scanned for NaN and infinity here, once: every epoch's forward skips it.
+  checkNodeInput(caller, `${dataset.name} features`, dataset.features, dataset.numFeatures);
   const trainRows = rowsOf(dataset.trainMask);
   if (trainRows.length === 0) {
     throw new TrainConfigError(`${caller} (${dataset.name}): trainMask selects no node`);
@@ -235,7 +245,7 @@ export function trainNodeClassifier(
     if (hooks.shouldStop?.() === true) break;
     const start = performance.now();
     const trainLoss = trainStep(model, optimizer, dataset, trainRows);
-    const ev = evaluateModel(model, dataset);
+    const ev = evaluateModel(model, dataset, { validate: false });
     const ms = performance.now() - start;
     totalMs += ms;
     const decision = hasVal
@@ -263,7 +273,7 @@ export function trainNodeClassifier(
   if (bestEpoch > 0) for (let i = 0; i < params.length; i++) params[i]!.value.data.set(best[i]!);
   optimizer.zeroGrad();
   model.eval();
-  const final = evaluateModel(model, dataset);
+  const final = evaluateModel(model, dataset, { validate: false });
   return {
     seed: config.seed,
     bestEpoch,
@@ -322,7 +332,7 @@ function trainStep(
   model.train();
   optimizer.zeroGrad();
   const loss = crossEntropy(
-    model.forward(dataset.features, dataset.edgeIndex),
+    model.forward(dataset.features, dataset.edgeIndex, { validate: false }),
     dataset.labels,
     trainRows,
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isCsr } from '../../src/data/graph.js';
 import { karateClub } from '../../src/data/karate.js';
 import { loadPlanetoid } from '../../src/data/planetoid-node.js';
 import {
@@ -99,6 +100,19 @@ describe('trainNodeClassifier on the karate club', () => {
     expect(() => trainRuns(karate, quick(), 0)).toThrow(/runs must be a positive integer, found 0/);
     const unlabelled = { ...karate, trainMask: new Uint8Array(34) };
     expect(() => trainNodeClassifier(unlabelled, quick())).toThrow(/trainMask selects no node/);
+  });
+
+  it('scans the features once, before the first epoch, and names the bad value', () => {
+    const features = karate.features;
+    if (!isCsr(features)) throw new Error('the karate club has sparse (identity) features');
+    const values = features.values.slice();
+    values[5] = Number.NaN;
+    const bad = { ...karate, features: { ...features, values } };
+    let epochs = 0;
+    expect(() => trainNodeClassifier(bad, quick(), { onEpoch: () => epochs++ })).toThrow(
+      /KarateClub features has NaN at row 5, column 5; features must be finite numbers/,
+    );
+    expect(epochs).toBe(0);
   });
 });
 

@@ -16,12 +16,12 @@ export function dropoutCsr(a: CsrMatrix, p: number, rng: Random, training: boole
   if (!training || p === 0) return a;
   const scale = dropoutScale(a.values.length, p, rng, dtypeOf(a.values));
   const { rows, rowPtr, colIdx, values } = a;
-  const base = rowPtr[0]!;
-  let kept = 0;
-  for (let q = base; q < rowPtr[rows]!; q++) if (scale[q]! !== 0) kept++;
+  // One pass into buffers sized for every entry; the result views the kept prefix (about
+  // 1 − p of them). The buffers live as long as the result, one epoch in training.
+  const stored = rowPtr[rows]! - rowPtr[0]!;
   const outPtr = allocateInt32(rows + 1);
-  const outIdx = allocateInt32(kept);
-  const outValues = allocate(dtypeOf(values), kept);
+  const outIdx = allocateInt32(stored);
+  const outValues = allocate(dtypeOf(values), stored);
   let k = 0;
   for (let r = 0; r < rows; r++) {
     const end = rowPtr[r + 1]!;
@@ -35,5 +35,11 @@ export function dropoutCsr(a: CsrMatrix, p: number, rng: Random, training: boole
     }
     outPtr[r + 1] = k;
   }
-  return { rows, cols: a.cols, rowPtr: outPtr, colIdx: outIdx, values: outValues };
+  return {
+    rows,
+    cols: a.cols,
+    rowPtr: outPtr,
+    colIdx: outIdx.subarray(0, k),
+    values: outValues.subarray(0, k),
+  };
 }

@@ -82,6 +82,17 @@ export function resolveModelConfig(c: GATModelConfig): ResolvedGATModelConfig {
   return r;
 }
 
+/** Options of one `GATModel` forward pass. */
+export interface GATModelForwardOptions {
+  /** Dropout draws (feature and attention dropout). Default: the model's own generator. */
+  rng?: Random;
+  /**
+   * Scan the features for NaN and infinity. Default true; a trainer that checked its dataset
+   * once passes false on every epoch. Shapes are checked either way.
+   */
+  validate?: boolean;
+}
+
 /** The attention weights of every layer for one forward pass. */
 export interface LayerAttention {
   readonly edgeIndex: EdgeIndex;
@@ -122,18 +133,24 @@ export class GATModel extends Module {
   }
 
   /** Logits [N, classes]. */
-  forward(x: NodeFeaturesInput, edgeIndex: EdgeIndexInput, rng?: Random): Variable {
-    return this.forwardWithAttention(x, edgeIndex, rng).out;
+  forward(
+    x: NodeFeaturesInput,
+    edgeIndex: EdgeIndexInput,
+    options: GATModelForwardOptions = {},
+  ): Variable {
+    return this.forwardWithAttention(x, edgeIndex, options).out;
   }
 
   forwardWithAttention(
     x: NodeFeaturesInput,
     edgeIndex: EdgeIndexInput,
-    rng: Random = this.rng,
+    options: GATModelForwardOptions = {},
   ): { out: Variable; attention: LayerAttention[] } {
     const c = this.config;
+    const rng = options.rng ?? this.rng;
     const attention: LayerAttention[] = [];
-    let h = checkNodeInput('GATModel', 'x', x, c.inChannels);
+    // The width is always checked; the scan of every value only when asked (the default).
+    let h = checkNodeInput('GATModel', 'x', x, c.inChannels, options.validate ?? true);
     let out: Variable | null = null;
     for (let l = 0; l < this.convs.length; l++) {
       h = isSparseInput(h)
