@@ -695,6 +695,13 @@ describe('parallel kernels: lifecycle', () => {
     expect(Tensor.zeros([3]).data.buffer).toBeInstanceOf(ArrayBuffer);
     expect(Tensor.zeros([100, 100], 'float64').data.buffer).toBeInstanceOf(ArrayBuffer);
     expect(allocateInt32(10_000).buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Large ones are prefaulted (zeros written) by all the threads: still zeros.
+    const big = Tensor.zeros([2 ** 22 + 5]).data;
+    expect(big.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(big.every((v) => v === 0)).toBe(true);
+    const bigInt = allocateInt32(2 ** 22 + 3);
+    expect(bigInt.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(bigInt.every((v) => v === 0)).toBe(true);
     k.terminate();
     k.terminate(); // idempotent
     // The instances of beforeAll are still active: their allocator is back.

@@ -11,8 +11,11 @@
  * Xᵀ·G, by the shared dimension k instead, into per-thread partial products); attention by
  * ranges of targets balanced by their edges. Attention backward scatters into the source
  * gradients from every target, so each worker adds into a private zeroed buffer that is
- * summed into the caller's afterwards (in parallel, by rows). Results equal the base kernels'
- * up to float32 rounding (the order of additions differs).
+ * summed into the caller's afterwards (in parallel, by rows). Element-wise kernels (ELU,
+ * dropout, bias add and column sums, addInto, headDot, Adam) by ranges of elements or rows,
+ * only when every array they touch is already shared: staging a copy would cost as much as
+ * the call. Results equal the base kernels' up to float32 rounding (the order of additions
+ * differs); dropout's bits are identical (dropoutRange in protocol.ts).
  *
  * Data reaches the workers without copies when it lives in SharedArrayBuffers: while the
  * parallel kernels are active, float32 tensors (and int32 index arrays made by
@@ -24,7 +27,8 @@
  * The workers block on nothing: each receives a task by postMessage, runs it on its own kernel
  * table (its own WebAssembly instance) and reports through a shared control word, on which
  * the main thread waits with Atomics.wait. float64 calls, calls below `minWork`
- * multiply-adds and shapes without a contiguous split go to `base` on the main thread.
+ * multiply-adds (`minElements` elements for element-wise ones) and shapes without a
+ * contiguous split go to `base` on the main thread.
  *
  * The same design runs on Web Workers in a cross-origin-isolated page (protocol.ts is
  * browser-safe), except that a page's main thread may not block: there the parallel
@@ -112,6 +116,10 @@ export const SHARED_MIN_ELEMENTS = 4096;
 
 const DEFAULT_MIN_WORK = 2 ** 22;
 const DEFAULT_MIN_ELEMENTS = 2 ** 18;
+/** Fresh shared arrays at least this long are prefaulted by all the threads. */
+const PREFAULT_SPLIT_ELEMENTS = 2 ** 22;
+/** Floats in a 4 KiB page. */
+const PAGE_FLOATS = 1024;
 
 /**
  * V8 counts ArrayBuffers, not SharedArrayBuffers, in the external memory that schedules its
@@ -124,19 +132,44 @@ const DEFAULT_MIN_ELEMENTS = 2 ** 18;
  */
 const ballast = new WeakMap<Float32Array | Int32Array, ArrayBuffer>();
 
-const sharedFloat32: Float32Allocator = (length) => {
-  if (length < SHARED_MIN_ELEMENTS) return new Float32Array(length);
-  const data = new Float32Array(new SharedArrayBuffer(length * 4));
+/**
+ * A fresh shared buffer whose pages are faulted in by writing zeros over them (`prefault`).
+ *
+ * Why: the kernels read many outputs before writing them (gradients are "added into", so the
+ * WebAssembly kernels copy them in, then out). Reading a never-touched page maps Linux's
+ * shared zero page; the write that follows then replaces that mapping (copy on write), which
+ * flushes the page from the TLB of every CPU running the process — an inter-processor
+ * interrupt per 4 KiB page while a worker runs on the other core, that stalls both threads.
+ * Measured here (2 vCPUs, a busy second thread): reading then writing 256 MiB of fresh memory
+ * takes ~750 ms, against ~130 ms to write-fault it and ~50 ms to read and write it after.
+ */
+function freshShared<T extends Float32Array | Int32Array>(
+  make: (buffer: SharedArrayBuffer) => T,
+  length: number,
+  prefault: (data: Float32Array) => void,
+): T {
+  const buffer = new SharedArrayBuffer(length * 4);
+  prefault(new Float32Array(buffer));
+  const data = make(buffer);
   if (length * 4 >= BALLAST_MIN_BYTES) ballast.set(data, new ArrayBuffer(length * 4));
   return data;
-};
+}
 
-const sharedInt32: Int32Allocator = (length) => {
-  if (length < SHARED_MIN_ELEMENTS) return new Int32Array(length);
-  const data = new Int32Array(new SharedArrayBuffer(length * 4));
-  if (length * 4 >= BALLAST_MIN_BYTES) ballast.set(data, new ArrayBuffer(length * 4));
-  return data;
-};
+function sharedAllocators(prefault: (data: Float32Array) => void): {
+  float32: Float32Allocator;
+  int32: Int32Allocator;
+} {
+  return {
+    float32: (length) =>
+      length < SHARED_MIN_ELEMENTS
+        ? new Float32Array(length)
+        : freshShared((b) => new Float32Array(b), length, prefault),
+    int32: (length) =>
+      length < SHARED_MIN_ELEMENTS
+        ? new Int32Array(length)
+        : freshShared((b) => new Int32Array(b), length, prefault),
+  };
+}
 
 function isShared(a: ArrayBufferView): boolean {
   return a.buffer instanceof SharedArrayBuffer;
@@ -329,8 +362,6 @@ export async function createParallelKernels(
     throw e;
   }
   const share = threads > 1 && (options.sharedTensors ?? true);
-  const previousAllocator = share ? setFloat32Allocator(sharedFloat32) : undefined;
-  const previousInt32Allocator = share ? setInt32Allocator(sharedInt32) : undefined;
   const scratch = new SharedScratch();
   let parallelCalls = 0;
   let baseCalls = 0;
@@ -381,6 +412,28 @@ export async function createParallelKernels(
     }
     if (failure !== null) throw failure;
   };
+
+  /** Writes zeros over `data` (fresh memory), large arrays split across the threads. */
+  const prefault = (data: Float32Array): void => {
+    if (handles.length === 0 || data.length < PREFAULT_SPLIT_ELEMENTS) {
+      data.fill(0);
+      return;
+    }
+    const bounds = splitAligned(data.length, threads, PAGE_FLOATS);
+    run(
+      handles.map((_, w) => {
+        const from = bounds[w + 1]!;
+        const to = bounds[w + 2]!;
+        return from === to
+          ? null
+          : { zero: [], task: { kind: 'fill', target: data.subarray(from, to) } };
+      }),
+      () => data.fill(0, 0, bounds[1]),
+    );
+  };
+  const allocators = sharedAllocators(prefault);
+  const previousAllocator = share ? setFloat32Allocator(allocators.float32) : undefined;
+  const previousInt32Allocator = share ? setInt32Allocator(allocators.int32) : undefined;
 
   const staging = (): Staging => new Staging(scratch);
   const finish = (s: Staging): void => {

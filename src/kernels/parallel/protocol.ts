@@ -58,6 +58,8 @@ export type Task =
     }
   /** target += Σ sources, element-wise (sources have target's length). */
   | { readonly kind: 'addInto'; readonly target: Float32Array; readonly sources: Float32Array[] }
+  /** Writes zeros over target (faults in fresh memory, see freshShared in index.ts). */
+  | { readonly kind: 'fill'; readonly target: Float32Array }
   /**
    * Elements [offset, offset + out.length) of a dropout whose x and out start at `offset`;
    * offset a multiple of DROPOUT_BLOCK (see dropoutRange).
@@ -206,6 +208,9 @@ export function runTask(kernels: Kernels, task: Task): void {
       return;
     case 'addInto':
       for (const source of task.sources) kernels.addInto(task.target, source, task.target.length);
+      return;
+    case 'fill':
+      task.target.fill(0);
       return;
     case 'dropout':
       dropoutRange(kernels, task.mask, task.offset, task.x, task.out);
