@@ -20,7 +20,8 @@
  * Data reaches the workers without copies when it lives in SharedArrayBuffers: while the
  * parallel kernels are active, float32 tensors (and int32 index arrays made by
  * `allocateInt32`) of at least SHARED_MIN_ELEMENTS are allocated there (tensor.ts
- * `setFloat32Allocator`, `setInt32Allocator`). Anything else a worker must see (small tensors,
+ * `setFloat32Allocator`, `setInt32Allocator`), their pages faulted in by writing zeros
+ * (freshShared says why). Anything else a worker must see (small tensors,
  * graph index arrays, arrays made outside `allocate`) is copied into reusable shared staging
  * buffers per call; `stats()` counts those bytes.
  *
