@@ -131,8 +131,9 @@ export class Tensor {
     return new Tensor(this.data, shape);
   }
 
+  /** A copy in storage from `allocate` (shared memory while the parallel kernels are on). */
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return this.to(this.dtype);
   }
 
   /** A copy in another precision (or the same one). */
