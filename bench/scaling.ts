@@ -6,6 +6,10 @@
  *
  *   npx tsx bench/scaling.ts [--json] [--threads 2] [--sizes 10000,100000] [--max-edges N]
  *                            [--steps 3] [--plot docs/scaling.png]
+ *   npx tsx bench/scaling.ts --from run.jsonl [--plot docs/scaling.png]
+ *
+ * --from reads the "scaling-point" rows of an earlier run (`npm run bench -- --json --cases
+ * scaling > run.jsonl`) instead of measuring, and prints their table, fit and plot.
  *
  * Sizes are directed edges before self-loops: 10k, 100k, 1M, 5M, 10M, 20M (those above
  * --max-edges are left out). Nodes are edges / 10, capped at 1M (scaling-points.ts). Step ms
@@ -18,7 +22,7 @@
  * through the largest point: where every point would lie if time were linear in edges),
  * decades labelled 1eN, with a small built-in PNG encoder (node:zlib) and pixel font.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '' },
     kernels: { type: 'string', default: 'wasm' },
     plot: { type: 'string' },
+    from: { type: 'string' },
   },
 });
 
@@ -176,6 +181,27 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** The "scaling-point" rows of a JSON-lines bench output, in file order. */
+function readPoints(file: string): ScalingPoint[] {
+  const points: ScalingPoint[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const row = JSON.parse(line) as Partial<ScalingPoint> & { kind?: string };
+    if (row.kind !== 'scaling-point') continue;
+    const { requestedEdges, edges, stepCpuMs } = row;
+    if (
+      typeof requestedEdges !== 'number' ||
+      typeof edges !== 'number' ||
+      typeof stepCpuMs !== 'number'
+    ) {
+      throw new Error(`${file}: a scaling-point row without requestedEdges, edges or stepCpuMs`);
+    }
+    points.push(row as ScalingPoint);
+  }
+  if (points.length === 0) throw new Error(`${file}: no "scaling-point" rows`);
+  return points;
+}
+
 function main(): void {
   const machine = {
     kind: 'machine',
@@ -187,22 +213,28 @@ function main(): void {
     load: Math.round(loadavg()[0]! * 100) / 100,
     date: new Date().toISOString(),
   };
-  if (values.json) console.log(JSON.stringify(machine));
-  else {
+  if (values.json) {
+    if (values.from === undefined) console.log(JSON.stringify(machine));
+  } else {
     console.log(
-      `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${threads} thread(s), load ${machine.load}`,
+      values.from === undefined
+        ? `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, ${threads} thread(s), load ${machine.load}`
+        : `points from ${values.from} (its machine row says where they were measured)`,
     );
     console.log(
       '     edges     nodes   step ms  step CPU ms  first ms  infer ms  peak RSS MiB  CPU µs/edge  load start→end',
     );
   }
   const rows: ScalingPoint[] = [];
-  for (const edges of sizes) {
-    const r = runScalingPoint(edges, {
-      kernels: values.kernels,
-      threads,
-      ...(values.steps !== '' ? { steps: Number(values.steps) } : {}),
-    });
+  const earlier = values.from === undefined ? null : readPoints(values.from);
+  for (const edges of earlier === null ? sizes : earlier.map((p) => p.requestedEdges)) {
+    const r =
+      earlier?.find((p) => p.requestedEdges === edges) ??
+      runScalingPoint(edges, {
+        kernels: values.kernels,
+        threads,
+        ...(values.steps !== '' ? { steps: Number(values.steps) } : {}),
+      });
     rows.push(r);
     if (values.json) console.log(JSON.stringify({ kind: 'scaling-point', threads, ...r }));
     else {
