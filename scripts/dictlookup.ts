@@ -3,7 +3,9 @@
  * and GAT with 8 heads, side by side.
  *
  *   npx tsx scripts/dictlookup.ts --k 10 [--seed 0] [--epochs 100] [--lr 0.003]
- *       [--batch-size 256] [--dim 64] [--reference] [--verbose]
+ *       [--batch-size 256] [--dim 64] [--models gatv2:1,gat:1,gat:8] [--reference] [--verbose]
+ *
+ * --models picks which of model:heads to run (default all three, in that order).
  *
  * Uses the WebAssembly kernels unless --reference is given. "seconds" is wall time; "cpu s" is
  * the process's CPU time (user + system), which other load on the machine inflates less.
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     'batch-size': { type: 'string' },
     dim: { type: 'string' },
+    models: { type: 'string', default: 'gatv2:1,gat:1,gat:8' },
     reference: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
@@ -56,11 +59,15 @@ if (batchSize !== undefined) common.batchSize = batchSize;
 const dim = numberArg('dim', values.dim);
 if (dim !== undefined) common.dim = dim;
 
-const runs: [DictionaryLookupModelKind, number][] = [
-  ['gatv2', 1],
-  ['gat', 1],
-  ['gat', 8],
-];
+const runs: [DictionaryLookupModelKind, number][] = values.models.split(',').map((item) => {
+  const [model, heads] = item.trim().split(':');
+  const h = Number(heads);
+  if ((model !== 'gat' && model !== 'gatv2') || !Number.isInteger(h) || h < 1) {
+    console.error(`--models: expected model:heads items such as gatv2:1,gat:8, found '${item}'`);
+    process.exit(2);
+  }
+  return [model, h];
+});
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
 
 console.log(`DictionaryLookup k = ${k}, seed ${common.seed}`);
