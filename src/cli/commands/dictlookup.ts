@@ -1,6 +1,6 @@
 /**
  * `graphattn dictlookup`: the DictionaryLookup experiment of the GATv2 paper (§4.1), which
- * GAT's static attention cannot solve (one head does not even fit the training set) and
+ * GAT's static attention cannot solve (one head does not fit the training set) and
  * GATv2's dynamic attention can.
  */
 import { type DictionaryLookupResult, runDictionaryLookup } from '../../train/dictlookup.js';
@@ -77,7 +77,7 @@ export const dictlookupCommand = defineCommand({
   summary: 'The GATv2 paper’s DictionaryLookup task: can the attention fit it?',
   usage: '[--model gat|gatv2] [--k K] [--heads H] [--compare] [--json]',
   description: [
-    'k key nodes, each holding (key i, value π(i)), all point to k query nodes, each holding key i only; query i must output π(i), so each query has to attend to a different key. GAT’s attention is static — every query ranks the keys in the same order — so one GAT head cannot fit even the training set and eight fit it without learning the lookup (poor test accuracy), while GATv2’s dynamic attention solves it (Brody, Alon & Yahav, “How Attentive are Graph Attention Networks?”, ICLR 2022, §4.1).',
+    'k key nodes, each holding (key i, value π(i)), all point to k query nodes, each holding key i only; query i must output π(i), so each query has to attend to a different key. GAT’s attention is static — every query ranks the keys in the same order — so one GAT head does not fit the training set and eight can fit it without learning the lookup (poor test accuracy), while GATv2’s dynamic attention solves it (Brody, Alon & Yahav, “How Attentive are Graph Attention Networks?”, ICLR 2022, §4.1).',
     'Trains one attention layer on the task and reports train and test accuracy (test = unseen (key, value) pairs). --compare runs GATv2 with 1 head, GAT with 1 head and GAT with 8 heads and prints them side by side, as the paper’s Figure 2.',
   ],
   flags: {
