@@ -4,10 +4,10 @@
  * all point to k query nodes, each holding (key i) only; query i must output π(i). Every
  * query has to attend to a different key. GAT's attention is static (every query ranks the
  * keys in the same order, DESIGN.md §1): with one head it does not fit the training set (it
- * may memorise part of it).
- * With 8 heads it fits much of it (each query still shifts every head's scores by its own
- * term before the LeakyReLU, which reshapes the weights of keys it ranks alike), but it
- * generalises poorly to unseen (key, value) pairs. GATv2's dynamic attention solves the task.
+ * may memorise part of it). With 8 heads it can fit it (each query still shifts every head's
+ * scores by its own term before the LeakyReLU, which reshapes the weights of keys it ranks
+ * alike), but it generalises poorly to unseen (key, value) pairs. GATv2's dynamic attention
+ * solves the task.
  *
  * The model, as the authors' (their queries add a learned "empty value" embedding; here a
  * query's value row is simply absent):
