@@ -22,14 +22,13 @@ import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { argmax, maskedCrossEntropy, predictionAccuracy } from './metrics.js';
 import {
-  type EpochMetrics,
   type Evaluation,
   type RunResult,
   TrainConfigError,
   type TrainHooks,
-  copyValues,
   evaluateModel,
   rowsOf,
+  runEpochs,
   setUpTraining,
 } from './node-classification.js';
 import type { TrainConfig } from './recipes.js';
@@ -174,11 +173,8 @@ export function trainMiniBatch(
     checkFanouts(fn, 'options.evalFanouts', evalFanouts);
     checkBatchSize(fn, 'options.evalBatchSize', evalBatchSize);
   }
-  const { trainRows, hasVal, model, params, optimizer, best, stopper } = setUpTraining(
-    'trainMiniBatch',
-    dataset,
-    config,
-  );
+  const setup = setUpTraining('trainMiniBatch', dataset, config);
+  const { trainRows, model, optimizer } = setup;
   const n = dataset.numNodes;
   const sampler = new NeighborSampler(dataset.edgeIndex, n);
   // Separate streams, so changing the batch size does not shift the model's dropout masks.
@@ -196,12 +192,8 @@ export function trainMiniBatch(
         });
 
   const seeds = new Int32Array(trainRows.length);
-  const history: EpochMetrics[] = [];
-  let bestEpoch = 0;
-  let totalMs = 0;
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    if (hooks.shouldStop?.() === true) break;
-    const start = performance.now();
+  /** One epoch of mini-batch steps over the shuffled training nodes; the mean loss. */
+  const epochStep = (): number => {
     model.train();
     const order = shuffleRng.permutation(trainRows.length);
     for (let s = 0; s < order.length; s++) seeds[s] = trainRows[order[s]!]!;
@@ -221,44 +213,7 @@ export function trainMiniBatch(
       optimizer.step();
       lossSum += loss.value.data[0]! * batch.length;
     }
-    const ev = evaluate();
-    const ms = performance.now() - start;
-    totalMs += ms;
-    const m: EpochMetrics = {
-      epoch,
-      trainLoss: lossSum / seeds.length,
-      trainAcc: ev.trainAcc,
-      valLoss: ev.valLoss,
-      valAcc: ev.valAcc,
-      testAcc: ev.testAcc,
-      ms,
-    };
-    history.push(m);
-    hooks.onEpoch?.(m, run);
-    const decision = hasVal
-      ? stopper.update(epoch, ev.valLoss, ev.valAcc)
-      : { save: true, stop: false };
-    if (decision.save) {
-      copyValues(params, best);
-      bestEpoch = epoch;
-    }
-    if (decision.stop) break;
-  }
-
-  if (bestEpoch > 0) for (let i = 0; i < params.length; i++) params[i]!.value.data.set(best[i]!);
-  optimizer.zeroGrad();
-  model.eval();
-  const final = evaluate();
-  return {
-    seed: config.seed,
-    bestEpoch,
-    epochs: history.length,
-    trainAcc: final.trainAcc,
-    valAcc: final.valAcc,
-    valLoss: final.valLoss,
-    testAcc: final.testAcc,
-    msPerEpoch: history.length === 0 ? NaN : totalMs / history.length,
-    model,
-    history,
+    return lossSum / seeds.length;
   };
+  return runEpochs(setup, config, hooks, run, epochStep, evaluate);
 }

@@ -232,20 +232,40 @@ export function trainNodeClassifier(
   hooks: TrainHooks = {},
   run = 0,
 ): RunResult {
-  const { trainRows, hasVal, model, params, optimizer, best, stopper } = setUpTraining(
-    'trainNodeClassifier',
-    dataset,
+  const setup = setUpTraining('trainNodeClassifier', dataset, config);
+  const { model, optimizer, trainRows } = setup;
+  return runEpochs(
+    setup,
     config,
+    hooks,
+    run,
+    () => trainStep(model, optimizer, dataset, trainRows),
+    () => evaluateModel(model, dataset, { validate: false }),
   );
+}
 
+/**
+ * The epoch loop both trainers share: `step` trains one epoch and returns its mean training
+ * loss, `evaluate` gives the eval-mode metrics that early stopping reads. Keeps the best
+ * weights, restores them at the end and reports the restored model's metrics.
+ */
+export function runEpochs(
+  setup: TrainingSetup,
+  config: TrainConfig,
+  hooks: TrainHooks,
+  run: number,
+  step: () => number,
+  evaluate: () => Evaluation,
+): RunResult {
+  const { hasVal, model, params, optimizer, best, stopper } = setup;
   const history: EpochMetrics[] = [];
   let bestEpoch = 0;
   let totalMs = 0;
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     if (hooks.shouldStop?.() === true) break;
     const start = performance.now();
-    const trainLoss = trainStep(model, optimizer, dataset, trainRows);
-    const ev = evaluateModel(model, dataset, { validate: false });
+    const trainLoss = step();
+    const ev = evaluate();
     const ms = performance.now() - start;
     totalMs += ms;
     const decision = hasVal
@@ -273,7 +293,7 @@ export function trainNodeClassifier(
   if (bestEpoch > 0) for (let i = 0; i < params.length; i++) params[i]!.value.data.set(best[i]!);
   optimizer.zeroGrad();
   model.eval();
-  const final = evaluateModel(model, dataset, { validate: false });
+  const final = evaluate();
   return {
     seed: config.seed,
     bestEpoch,
