@@ -12,6 +12,7 @@ import { loadPlanetoid } from '../src/data/planetoid-node.js';
 import { setKernels } from '../src/kernels/backend.js';
 import type { Kernels } from '../src/kernels/kernels.js';
 import { GATModel } from '../src/nn/models/gat.js';
+import { StoragePool } from '../src/tensor/pool.js';
 import { adam } from '../src/optim/optimizers.js';
 import { Optimizer } from '../src/optim/optimizer.js';
 import { loadKernels } from './kernel-choice.js';
@@ -22,6 +23,8 @@ interface ProfileSpec {
   kernels: string;
   epochs: number;
   dataDir?: string;
+  /** Run each epoch in a StoragePool, as the trainers do (default true). */
+  pool?: boolean;
 }
 
 const totals = new Map<string, { ms: number; calls: number }>();
@@ -93,6 +96,7 @@ function report(phase: string, runs: number, wallMs: number): void {
       phase,
       model: spec.model,
       kernels: spec.kernels,
+      pool: pool !== null,
       msPerRun: Math.round((wallMs / runs) * 1000) / 1000,
       outsideKernelsUsPerRun: Math.round(((wallMs - kernelMs) * 1000) / runs),
       perKernel: kernels,
@@ -101,7 +105,12 @@ function report(phase: string, runs: number, wallMs: number): void {
 }
 
 const warmup = 10;
+const pool = spec.pool === false ? null : new StoragePool();
 function trainEpoch(): void {
+  if (pool === null) trainEpochBody();
+  else pool.run(trainEpochBody);
+}
+function trainEpochBody(): void {
   model.train();
   model.zeroGrad();
   const loss = crossEntropy(model.forward(data.features, data.edgeIndex), data.labels, trainRows);
@@ -115,8 +124,10 @@ for (let e = 0; e < spec.epochs; e++) trainEpoch();
 report('train-epoch', spec.epochs, performance.now() - t0);
 
 model.eval();
-for (let r = 0; r < warmup; r++) noGrad(() => model.forward(data.features, data.edgeIndex));
+const infer = (): number => noGrad(() => model.forward(data.features, data.edgeIndex)).data[0]!;
+const inferOnce = (): number => (pool === null ? infer() : pool.run(infer));
+for (let r = 0; r < warmup; r++) inferOnce();
 totals.clear();
 t0 = performance.now();
-for (let r = 0; r < spec.epochs; r++) noGrad(() => model.forward(data.features, data.edgeIndex));
+for (let r = 0; r < spec.epochs; r++) inferOnce();
 report('inference', spec.epochs, performance.now() - t0);

@@ -8,6 +8,13 @@
 // Tensors and randomness
 export { Tensor, type DType, type FloatArray, type Shape } from './tensor/tensor.js';
 export { Random } from './tensor/random.js';
+export {
+  StoragePool,
+  setStoragePoolMode,
+  unpooled,
+  type StoragePoolMode,
+  type StoragePoolOptions,
+} from './tensor/pool.js';
 
 // Kernels
 export type { CsrMatrix, Kernels, TargetCsr } from './kernels/kernels.js';

@@ -6,6 +6,7 @@
  * hand for each op, next to its forward). `backward(loss)` orders the recorded ops
  * topologically (the tape) and replays it in reverse, summing gradients into `.grad`.
  */
+import { unpooled } from '../tensor/pool.js';
 import { kernels } from '../kernels/backend.js';
 import { Tensor, formatShape } from '../tensor/tensor.js';
 
@@ -141,7 +142,8 @@ export function backward(output: Variable, seed?: Tensor): void {
     if (entry === undefined) continue;
     const g = entry.tensor.reshape(v.shape);
     if (v.creator === null) {
-      v.grad = v.grad === null ? g.clone() : addInto(v.grad, g);
+      // A leaf's gradient outlives the step (a StoragePool run) that computes it.
+      v.grad = v.grad === null ? unpooled(() => g.clone()) : addInto(v.grad, g);
       continue;
     }
     grads.delete(v);

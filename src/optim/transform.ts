@@ -10,6 +10,7 @@
  * A `null` gradient means "this parameter took no part in the loss": as in PyTorch, its
  * update is `null` and its per-parameter state (moments, step count) is left untouched.
  */
+import { unpooled } from '../tensor/pool.js';
 import type { Variable } from '../autograd/variable.js';
 import { Tensor, formatShape } from '../tensor/tensor.js';
 
@@ -42,9 +43,12 @@ export function isInPlace<S>(t: GradientTransformation<S>): t is InPlaceTransfor
   return 'applyInPlace' in t && typeof t.applyInPlace === 'function';
 }
 
-/** Zero tensors shaped and typed like `params`: state and output buffers. */
+/**
+ * Zero tensors shaped and typed like `params`: state and output buffers. They outlive the
+ * step that may create them, so they never come from a StoragePool.
+ */
 export function zerosLike(params: readonly Tensor[]): Tensor[] {
-  return params.map((p) => Tensor.zeros(p.shape, p.dtype));
+  return unpooled(() => params.map((p) => Tensor.zeros(p.shape, p.dtype)));
 }
 
 /** Checks that `grads` lines up with the buffers made by `init` (one per parameter, same sizes). */

@@ -9,6 +9,7 @@
  * Early stopping (see early-stopping.ts) picks the epoch whose weights are restored at the
  * end; the reported accuracies are those of the restored model.
  */
+import { StoragePool } from '../tensor/pool.js';
 import { crossEntropy } from '../autograd/ops/loss.js';
 import { backward, noGrad } from '../autograd/variable.js';
 import type { NodeClassificationDataset } from '../data/graph.js';
@@ -258,14 +259,18 @@ export function runEpochs(
   evaluate: () => Evaluation,
 ): RunResult {
   const { hasVal, model, params, optimizer, best, stopper } = setup;
+  // Each epoch's activations, gradients and masks are recycled into the next (see
+  // StoragePool): step and evaluate return numbers only, and what outlives them (weights,
+  // optimizer state, gradients, the best weights below) is allocated outside the pool.
+  const pool = new StoragePool();
   const history: EpochMetrics[] = [];
   let bestEpoch = 0;
   let totalMs = 0;
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     if (hooks.shouldStop?.() === true) break;
     const start = performance.now();
-    const trainLoss = step();
-    const ev = evaluate();
+    const trainLoss = pool.run(step);
+    const ev = pool.run(evaluate);
     const ms = performance.now() - start;
     totalMs += ms;
     const decision = hasVal
