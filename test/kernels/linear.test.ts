@@ -57,6 +57,7 @@ const CASES: readonly (readonly [number, number, number, number])[] = [
   [7, 9, 4, 7],
   [40, 17, 6, 16],
   [33, 50, 12, 33],
+  [12, 21, 5, 52], // every SIMD block width: 32 + 16 + 4
   [5, 5, 0, 4],
   [0, 3, 0, 4],
 ];

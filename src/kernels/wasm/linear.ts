@@ -87,8 +87,7 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
       heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
       heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
       heap.set(values.subarray(q0, q1), valOff >> 2);
-      if (bias !== null) wasm.fillRows(r1 - r0, O, biasOff, outOff);
-      wasm.spmm(r1 - r0, O, ptrOff, idxOff, valOff, wtOff, outOff, bias !== null);
+      wasm.spmmBias(r1 - r0, O, ptrOff, idxOff, valOff, wtOff, bias === null ? 0 : biasOff, outOff);
       out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
     }
   };
@@ -137,10 +136,10 @@ export function createSparseLinearBackward(
       heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
       heap.set(values.subarray(q0, q1), valOff >> 2);
       heap.set(gradOut.subarray(r0 * O, r1 * O), gOff >> 2);
-      if (gradWeight !== null) {
-        wasm.spmmTransposed(r1 - r0, O, ptrOff, idxOff, valOff, gOff, gwtOff);
-      }
-      if (gradBias !== null) wasm.columnSums(r1 - r0, O, gOff, gbOff);
+      // Gradient rows scatter into gwt while their column sums accumulate, in one pass.
+      const gwt = gradWeight === null ? 0 : gwtOff;
+      const gb = gradBias === null ? 0 : gbOff;
+      wasm.spmmTransposedSums(r1 - r0, O, ptrOff, idxOff, valOff, gOff, gwt, gb);
     }
     if (gradWeight !== null) {
       wasm.transpose(F, O, gwtOff, gwOff);

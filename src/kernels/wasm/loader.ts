@@ -44,6 +44,26 @@ export interface WasmExports {
     accumulate: boolean,
   ): void;
   spmmTransposed(rows: I32, n: I32, rowPtr: I32, colIdx: I32, values: I32, b: I32, out: I32): void;
+  spmmBias(
+    rows: I32,
+    n: I32,
+    rowPtr: I32,
+    colIdx: I32,
+    values: I32,
+    b: I32,
+    bias: I32,
+    out: I32,
+  ): void;
+  spmmTransposedSums(
+    rows: I32,
+    n: I32,
+    rowPtr: I32,
+    colIdx: I32,
+    values: I32,
+    b: I32,
+    out: I32,
+    sums: I32,
+  ): void;
   gatv2Forward(
     numDst: I32,
     heads: I32,
@@ -207,6 +227,8 @@ export async function instantiateKernels(): Promise<WasmExports> {
     gemm: exportedFunction(exports, 'gemm'),
     spmm: exportedFunction(exports, 'spmm'),
     spmmTransposed: exportedFunction(exports, 'spmmTransposed'),
+    spmmBias: exportedFunction(exports, 'spmmBias'),
+    spmmTransposedSums: exportedFunction(exports, 'spmmTransposedSums'),
     gatv2Forward: exportedFunction(exports, 'gatv2Forward'),
     gatv2Backward: exportedFunction(exports, 'gatv2Backward'),
     gatForward: exportedFunction(exports, 'gatForward'),
