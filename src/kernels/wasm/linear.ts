@@ -96,7 +96,7 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
     const heap = arena.f32;
     const heapI32 = arena.i32;
     heap.set(weight.subarray(0, O * F), wOff >> 2);
-    wasm.transpose(O, F, wOff, wtOff); // Wᵀ [F, O]
+    wasm.transposeStrips(O, F, wOff, wtOff); // Wᵀ [F, O]
     if (bias !== null) heap.set(bias.subarray(0, O), biasOff >> 2);
     for (let r = 0; r + 1 < bounds.length; r++) {
       const r0 = bounds[r]!;
@@ -161,7 +161,7 @@ export function createSparseLinearBackward(
       wasm.spmmTransposedSums(r1 - r0, O, ptrOff, idxOff, valOff, gOff, gwt, gb);
     }
     if (gradWeight !== null) {
-      wasm.transpose(F, O, gwtOff, gwOff);
+      wasm.transposeStrips(F, O, gwtOff, gwOff);
       gradWeight.set(heap.subarray(gwOff >> 2, (gwOff >> 2) + O * F));
     }
     if (gradBias !== null) gradBias.set(heap.subarray(gbOff >> 2, (gbOff >> 2) + O));

@@ -167,6 +167,7 @@ export interface WasmExports {
   eluBackward(length: I32, alpha: F32, x: I32, g: I32, gradX: I32): void;
   eluBackwardFromOutput(length: I32, alpha: F32, x: I32, y: I32, g: I32, gradX: I32): void;
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
+  transposeStrips(rows: I32, cols: I32, src: I32, dst: I32): void;
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
   addRows(rows: I32, n: I32, x: I32, bias: I32, out: I32): void;
@@ -240,6 +241,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     eluBackward: exportedFunction(exports, 'eluBackward'),
     eluBackwardFromOutput: exportedFunction(exports, 'eluBackwardFromOutput'),
     transpose: exportedFunction(exports, 'transpose'),
+    transposeStrips: exportedFunction(exports, 'transposeStrips'),
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
     addRows: exportedFunction(exports, 'addRows'),

@@ -15,4 +15,4 @@ export {
   headDot,
   headDotBackward,
 } from './attention';
-export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, fillRows, transpose } from './elementwise';
+export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, fillRows, transpose, transposeStrips } from './elementwise';
