@@ -7,6 +7,7 @@
  * alike (gradient checks run in float64); a fast implementation may serve float32 itself and
  * hand float64 to the reference.
  */
+import type { PoolStorage } from '../tensor/pool.js';
 import type { FloatArray } from '../tensor/tensor.js';
 
 /** Compressed sparse rows: row r holds entries colIdx/values[rowPtr[r] .. rowPtr[r+1]). */
@@ -125,6 +126,11 @@ export interface AdamStepArgs {
 
 export interface Kernels {
   readonly name: string;
+  /**
+   * Where StoragePools should take new arrays from while these kernels are active: memory
+   * the kernels read in place (the WebAssembly kernels' own). Absent: ordinary arrays.
+   */
+  readonly poolStorage?: PoolStorage;
   /** out = op(A) · op(B)  (+ out when accumulate). */
   gemm(args: GemmArgs): void;
   /** out[rows, n] = A · B for sparse A, dense B [cols, n]  (+ out when accumulate). */

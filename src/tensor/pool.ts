@@ -15,8 +15,12 @@
  * it; `poison: true` fills every array taken back with NaN, so a test that breaks the
  * contract computes NaN instead of passing by luck.
  *
- * Arrays are taken from, and new ones made by, the allocator in force when `run` starts, so
- * pooled storage stays shared memory while the parallel kernels are active. Between runs the
+ * New arrays come from the allocator in force when `run` starts, so pooled storage stays
+ * shared memory while the parallel kernels are active. With the ordinary allocator they come
+ * from the `PoolStorage` the kernels registered, if any: the WebAssembly kernels lend arrays
+ * inside their own memory, which they then read and write in place instead of copying them
+ * in and out on every call (a pool's arrays are the only ones whose lifetime is known, so
+ * only they can live there). Between runs the
  * pool keeps exactly what the last run used: a run that needs less gives the rest to the
  * garbage collector, so varying sizes (mini-batches) cannot make it grow without bound.
  */
@@ -25,6 +29,26 @@ import { type Float32Allocator, setFloat32Allocator } from './tensor.js';
 export interface StoragePoolOptions {
   /** Fill arrays with NaN when taken back (tests of the contract). Default false. */
   readonly poison?: boolean;
+}
+
+/**
+ * Storage a pool may take new arrays from instead of new typed arrays (see the module's
+ * comment). The kernel backend registers it with `setPoolStorage`.
+ */
+export interface PoolStorage {
+  /** A zero-filled array of `length` floats, or null when the storage has no room. */
+  allocate(length: number): Float32Array | null;
+  /** Gives back an array `allocate` returned; the caller no longer uses it. */
+  release(array: Float32Array): void;
+}
+
+let poolStorage: PoolStorage | null = null;
+
+/** Sets where pools take new arrays from (null: new typed arrays); returns the previous. */
+export function setPoolStorage(storage: PoolStorage | null): PoolStorage | null {
+  const previous = poolStorage;
+  poolStorage = storage;
+  return previous;
 }
 
 /** The pool whose `run` is in progress. */
@@ -52,6 +76,10 @@ export class StoragePool {
   /** Arrays lent during the current run. */
   private lent: Float32Array[] = [];
   private base: Float32Allocator = (length) => new Float32Array(length);
+  /** The allocator in force outside the run was the ordinary one (PoolStorage may serve). */
+  private plain = true;
+  /** Arrays a PoolStorage lent, with it, to give back when the pool drops them. */
+  private readonly stored = new Map<Float32Array, PoolStorage>();
 
   constructor(options: StoragePoolOptions = {}) {
     this.poison = options.poison ?? false;
@@ -70,6 +98,7 @@ export class StoragePool {
     if (mode === 'off') return fn();
     const previous = setFloat32Allocator(this.lend);
     this.base = previous ?? ((length) => new Float32Array(length));
+    this.plain = previous === null;
     running.pool = this;
     try {
       return fn();
@@ -90,7 +119,10 @@ export class StoragePool {
     const reused = list?.pop();
     let a: Float32Array;
     if (reused === undefined) {
-      a = this.base(length);
+      const storage = this.plain ? poolStorage : null;
+      const fromStorage = storage?.allocate(length) ?? null;
+      if (storage !== null && fromStorage !== null) this.stored.set(fromStorage, storage);
+      a = fromStorage ?? this.base(length);
     } else {
       a = reused;
       a.fill(0);
@@ -108,8 +140,30 @@ export class StoragePool {
       if (list === undefined) free.set(a.length, [a]);
       else list.push(a);
     }
+    this.drop(this.free); // what the run did not reuse
     this.free = free;
     this.lent = [];
+  }
+
+  /**
+   * Drops every array the pool holds between runs, giving storage arrays back: for a pool
+   * that is done (a trainer at the end of training).
+   */
+  clear(): void {
+    if (running.pool === this) throw new Error('StoragePool.clear: the pool is running');
+    this.drop(this.free);
+    this.free = new Map();
+  }
+
+  private drop(lists: Map<number, Float32Array[]>): void {
+    for (const list of lists.values()) {
+      for (const a of list) {
+        const storage = this.stored.get(a);
+        if (storage === undefined) continue;
+        this.stored.delete(a);
+        storage.release(a);
+      }
+    }
   }
 }
 

@@ -266,33 +266,37 @@ export function runEpochs(
   const history: EpochMetrics[] = [];
   let bestEpoch = 0;
   let totalMs = 0;
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    if (hooks.shouldStop?.() === true) break;
-    const start = performance.now();
-    const trainLoss = pool.run(step);
-    const ev = pool.run(evaluate);
-    const ms = performance.now() - start;
-    totalMs += ms;
-    const decision = hasVal
-      ? stopper.update(epoch, ev.valLoss, ev.valAcc)
-      : { save: true, stop: false };
-    if (decision.save) {
-      copyValues(params, best);
-      bestEpoch = epoch;
+  try {
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      if (hooks.shouldStop?.() === true) break;
+      const start = performance.now();
+      const trainLoss = pool.run(step);
+      const ev = pool.run(evaluate);
+      const ms = performance.now() - start;
+      totalMs += ms;
+      const decision = hasVal
+        ? stopper.update(epoch, ev.valLoss, ev.valAcc)
+        : { save: true, stop: false };
+      if (decision.save) {
+        copyValues(params, best);
+        bestEpoch = epoch;
+      }
+      const m: EpochMetrics = {
+        epoch,
+        trainLoss,
+        trainAcc: ev.trainAcc,
+        valLoss: ev.valLoss,
+        valAcc: ev.valAcc,
+        testAcc: ev.testAcc,
+        ms,
+        saved: decision.save,
+      };
+      history.push(m);
+      hooks.onEpoch?.(m, run);
+      if (decision.stop) break;
     }
-    const m: EpochMetrics = {
-      epoch,
-      trainLoss,
-      trainAcc: ev.trainAcc,
-      valLoss: ev.valLoss,
-      valAcc: ev.valAcc,
-      testAcc: ev.testAcc,
-      ms,
-      saved: decision.save,
-    };
-    history.push(m);
-    hooks.onEpoch?.(m, run);
-    if (decision.stop) break;
+  } finally {
+    pool.clear(); // its arrays may live in the kernels' memory: give them back
   }
 
   if (bestEpoch > 0) for (let i = 0; i < params.length; i++) params[i]!.value.data.set(best[i]!);

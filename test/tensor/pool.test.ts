@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { kernels, setKernels } from '../../src/kernels/backend.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
+import { WasmStorage } from '../../src/kernels/wasm/storage.js';
 import { karateClub } from '../../src/data/karate.js';
 import { stochasticBlockModel } from '../../src/data/sbm.js';
 import { StoragePool, setStoragePoolMode, unpooled } from '../../src/tensor/pool.js';
@@ -9,6 +13,7 @@ import { paperRecipe } from '../../src/train/recipes.js';
 
 afterEach(() => {
   setStoragePoolMode('on');
+  setKernels(referenceKernels);
 });
 
 describe('StoragePool', () => {
@@ -129,36 +134,47 @@ describe('the trainers keep the pool contract', () => {
     return train().history.flatMap((m) => [m.trainLoss, m.valLoss]);
   }
 
-  it('full batch (GAT and GATv2) and mini-batch', () => {
-    const karate = karateClub();
-    const sbm = stochasticBlockModel({
-      numNodes: 300,
-      numEdges: 2400,
-      numClasses: 4,
-      numFeatures: 32,
-      featuresPerNode: 4,
-      seed: 5,
-    });
-    const runs = [
-      () => trainNodeClassifier(karate, { ...paperRecipe('karate', 'gatv2'), epochs: 15 }),
-      () => trainNodeClassifier(karate, { ...paperRecipe('karate', 'gat'), epochs: 15 }),
-      () =>
-        trainMiniBatch(
-          sbm,
-          { ...paperRecipe('cora', 'gatv2'), hidden: 4, heads: 2, epochs: 3 },
-          { fanouts: [4, 4], batchSize: 64 },
-        ),
-    ];
-    for (const train of runs) {
-      setStoragePoolMode('off');
-      const reference = losses(train);
-      setStoragePoolMode('poison');
-      const poisoned = losses(train);
-      setStoragePoolMode('on');
-      const pooled = losses(train);
-      expect(reference.every(Number.isFinite)).toBe(true);
-      expect(poisoned).toEqual(reference);
-      expect(pooled).toEqual(reference);
-    }
-  });
+  it.each(['reference', 'wasm'] as const)(
+    'full batch (GAT and GATv2) and mini-batch, %s kernels',
+    async (which) => {
+      if (which === 'wasm') setKernels(await loadWasmKernels());
+      const karate = karateClub();
+      const sbm = stochasticBlockModel({
+        numNodes: 300,
+        numEdges: 2400,
+        numClasses: 4,
+        numFeatures: 32,
+        featuresPerNode: 4,
+        seed: 5,
+      });
+      const runs = [
+        () => trainNodeClassifier(karate, { ...paperRecipe('karate', 'gatv2'), epochs: 15 }),
+        () => trainNodeClassifier(karate, { ...paperRecipe('karate', 'gat'), epochs: 15 }),
+        () =>
+          trainMiniBatch(
+            sbm,
+            { ...paperRecipe('cora', 'gatv2'), hidden: 4, heads: 2, epochs: 3 },
+            { fanouts: [4, 4], batchSize: 64 },
+          ),
+      ];
+      for (const train of runs) {
+        setStoragePoolMode('off');
+        const reference = losses(train);
+        setStoragePoolMode('poison');
+        const poisoned = losses(train);
+        setStoragePoolMode('on');
+        const pooled = losses(train);
+        expect(reference.every(Number.isFinite)).toBe(true);
+        expect(poisoned).toEqual(reference);
+        expect(pooled).toEqual(reference);
+      }
+      const storage = kernels().poolStorage;
+      if (which === 'wasm') {
+        // The pooled runs took their arrays from the kernels' memory and gave them all back.
+        expect(storage).toBeInstanceOf(WasmStorage);
+        expect((storage as WasmStorage).usedBytes).toBe(0);
+        expect((storage as WasmStorage).lentCount).toBeGreaterThan(0);
+      }
+    },
+  );
 });

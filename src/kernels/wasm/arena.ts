@@ -6,6 +6,8 @@
  * and callers must fetch `f32` / `i32` only after their last `alloc`.
  */
 
+import type { FloatArray } from '../../tensor/tensor.js';
+
 const PAGE_BYTES = 65536;
 const ALIGN = 16;
 
@@ -53,6 +55,34 @@ export class WasmArena {
     }
     this.top = end;
     return offset;
+  }
+
+  /**
+   * Byte offsets of arrays that all live in this memory (pooled storage, see storage.ts),
+   * for a kernel to use in place; null entries give 0, the kernels' null. Null when any
+   * other array is not in this memory: the caller then copies through the arena.
+   */
+  residentOffsets(...arrays: (FloatArray | null)[]): number[] | null {
+    const buffer = this.memory.buffer;
+    const offsets: number[] = [];
+    for (const a of arrays) {
+      if (a === null) offsets.push(0);
+      else if (a.buffer === buffer && a instanceof Float32Array) offsets.push(a.byteOffset);
+      else return null;
+    }
+    return offsets;
+  }
+
+  /** Reserves a buffer for `data`'s first `floats` values and copies them in. */
+  stage(data: Float32Array, floats: number): number {
+    const offset = this.alloc(floats * 4);
+    this.f32.set(data.subarray(0, floats), offset >> 2);
+    return offset;
+  }
+
+  /** Copies `floats` values at `offset` out into `data`. */
+  unstage(offset: number, data: Float32Array, floats: number): void {
+    data.set(this.f32.subarray(offset >> 2, (offset >> 2) + floats));
   }
 
   /** Float32 view of the whole memory (valid until the next `alloc`). */

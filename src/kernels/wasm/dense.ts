@@ -25,6 +25,7 @@ export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs
       if (!accumulate) out.fill(0, 0, m * n);
       return;
     }
+    if (gemmInPlace(wasm, arena, args, a, b, out, packABytes, packBBytes)) return;
     // B stays resident; rows of op(A) and of out stream through in chunks.
     const fixedBytes = k * n * 4 + packABytes + packBBytes + 64;
     const rowBytes = (k + n) * 4;
@@ -79,6 +80,64 @@ export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs
       out.set(heap.subarray(cOff >> 2, (cOff >> 2) + mb * n), i0 * n);
     }
   };
+}
+
+/** Operands copied whole next to a resident one may take up to this much of the arena. */
+const STAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * One call over the whole product when at least one operand already lives in WebAssembly
+ * memory (pooled storage) and the others fit in the arena next to it: those are copied in
+ * (out only when accumulating) and out is copied back unless it is in place. Returns false,
+ * having done nothing, otherwise.
+ */
+function gemmInPlace(
+  wasm: WasmExports,
+  arena: WasmArena,
+  args: GemmArgs,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  packABytes: number,
+  packBBytes: number,
+): boolean {
+  const { transA, transB, m, n, k, accumulate } = args;
+  const aIn = arena.residentOffsets(a);
+  const bIn = arena.residentOffsets(b);
+  const outIn = arena.residentOffsets(out);
+  if (aIn === null && bIn === null && outIn === null) return false;
+  const stagedBytes =
+    (aIn === null ? m * k * 4 + 16 : 0) +
+    (bIn === null ? k * n * 4 + 16 : 0) +
+    (outIn === null ? m * n * 4 + 16 : 0) +
+    packABytes +
+    packBBytes +
+    64;
+  if (stagedBytes > Math.min(arena.capacity, Math.max(arena.chunkBytes, STAGE_BYTES))) return false;
+  arena.reset();
+  const packA = arena.alloc(packABytes);
+  const packB = arena.alloc(packBBytes);
+  const aOff = aIn?.[0] ?? arena.stage(a, m * k);
+  const bOff = bIn?.[0] ?? arena.stage(b, k * n);
+  let cOff = outIn?.[0];
+  if (cOff === undefined) cOff = accumulate ? arena.stage(out, m * n) : arena.alloc(m * n * 4);
+  wasm.gemm(
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    aOff,
+    transA ? m : k,
+    bOff,
+    transB ? k : n,
+    cOff,
+    accumulate,
+    packA,
+    packB,
+  );
+  if (outIn === null) arena.unstage(cOff, out, m * n);
+  return true;
 }
 
 type Spmm = (a: CsrMatrix, b: FloatArray, n: number, out: FloatArray, accumulate: boolean) => void;

@@ -28,12 +28,18 @@ export function createDropout(wasm: WasmExports, arena: WasmArena): Dropout {
       return;
     }
     if (length === 0) return;
+    const scale = Math.fround(mask.keepScale);
+    const resident = arena.residentOffsets(x, out);
+    if (resident !== null) {
+      const [xOff, outOff] = resident;
+      wasm.dropout(length, 0, mask.seedLo, mask.seedHi, mask.threshold, scale, xOff!, outOff!);
+      return;
+    }
     const chunk = chunkLength(arena, x === null ? 1 : 2, length);
     arena.reset();
     const xOff = x === null ? 0 : arena.alloc(chunk * 4);
     const outOff = arena.alloc(chunk * 4);
     const heap = arena.f32;
-    const scale = Math.fround(mask.keepScale);
     for (let s = 0; s < length; s += chunk) {
       const n = Math.min(chunk, length - s);
       if (x !== null) heap.set(x.subarray(s, s + n), xOff >> 2);
@@ -52,6 +58,11 @@ export function createElu(wasm: WasmExports, arena: WasmArena): Elu {
       return;
     }
     if (length === 0) return;
+    const resident = arena.residentOffsets(x, out);
+    if (resident !== null) {
+      wasm.elu(length, alpha, resident[0]!, resident[1]!);
+      return;
+    }
     const chunk = chunkLength(arena, 1, length);
     arena.reset();
     const off = arena.alloc(chunk * 4); // in place
@@ -84,6 +95,12 @@ export function createEluBackward(wasm: WasmExports, arena: WasmArena): EluBackw
       return;
     }
     if (length === 0) return;
+    const resident = arena.residentOffsets(x, gradOut, gradX);
+    if (resident !== null) {
+      const [xOff, gOff, gxOff] = resident;
+      wasm.eluBackward(length, alpha, xOff!, gOff!, gxOff!);
+      return;
+    }
     const chunk = chunkLength(arena, 2, length);
     arena.reset();
     const xOff = arena.alloc(chunk * 4);
@@ -123,6 +140,12 @@ export function createEluBackwardFromOutput(
       return;
     }
     if (length === 0) return;
+    const resident = arena.residentOffsets(x, y, gradOut, gradX);
+    if (resident !== null) {
+      const [xOff, yOff, gOff, gxOff] = resident;
+      wasm.eluBackwardFromOutput(length, alpha, xOff!, yOff!, gOff!, gxOff!);
+      return;
+    }
     const chunk = chunkLength(arena, 3, length);
     arena.reset();
     const xOff = arena.alloc(chunk * 4);
@@ -164,6 +187,26 @@ export function createAdamStep(wasm: WasmExports, arena: WasmArena): AdamStep {
       return;
     }
     if (length === 0) return;
+    const resident = arena.residentOffsets(param, grad, m, v, update);
+    if (resident !== null) {
+      const [pOff, gOff, mOff, vOff, uOff] = resident;
+      wasm.adamStep(
+        length,
+        args.lr,
+        args.beta1,
+        args.beta2,
+        args.eps,
+        args.weightDecay,
+        args.biasCorrection1,
+        args.sqrtBiasCorrection2,
+        pOff!,
+        gOff!,
+        mOff!,
+        vOff!,
+        uOff!,
+      );
+      return;
+    }
     const chunk = chunkLength(arena, update === null ? 4 : 5, length);
     arena.reset();
     const pOff = arena.alloc(chunk * 4);

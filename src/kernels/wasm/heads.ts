@@ -55,6 +55,12 @@ export function createHeadDot(wasm: WasmExports, arena: WasmArena): HeadDot {
       out.fill(0, 0, rows * heads);
       return;
     }
+    const resident = arena.residentOffsets(x, out);
+    if (resident !== null) {
+      arena.reset();
+      wasm.headDot(rows, heads, channels, resident[0]!, arena.stage(att, width), resident[1]!);
+      return;
+    }
     const block = blockRows(arena, width + heads, width, rows);
     arena.reset();
     const attOff = arena.alloc(width * 4);
@@ -86,6 +92,17 @@ export function createHeadDotBackward(wasm: WasmExports, arena: WasmArena): Head
     }
     if (gradAtt !== null) gradAtt.fill(0, 0, width);
     if (rows === 0 || width === 0 || (gradX === null && gradAtt === null)) return;
+    const resident = arena.residentOffsets(gradAtt === null ? null : x, gradOut, gradX);
+    if (resident !== null) {
+      const [xOff, gOff, gradXOff] = resident;
+      arena.reset();
+      const attOff = arena.stage(att, width);
+      const gradAttOff = gradAtt === null ? 0 : arena.alloc(width * 4);
+      if (gradAttOff !== 0) arena.f32.fill(0, gradAttOff >> 2, (gradAttOff >> 2) + width);
+      wasm.headDotBackward(rows, heads, channels, xOff!, attOff, gOff!, gradXOff!, gradAttOff);
+      if (gradAtt !== null) arena.unstage(gradAttOff, gradAtt, width);
+      return;
+    }
     const block = blockRows(
       arena,
       heads + (gradAtt === null ? 0 : width) + (gradX === null ? 0 : width),
@@ -129,6 +146,12 @@ export function createAddRowVector(wasm: WasmExports, arena: WasmArena): AddRowV
       return;
     }
     if (rows === 0 || n === 0) return;
+    const resident = arena.residentOffsets(x, out);
+    if (resident !== null) {
+      arena.reset();
+      wasm.addRows(rows, n, resident[0]!, arena.stage(v, n), resident[1]!);
+      return;
+    }
     const block = blockRows(arena, n, n, rows);
     arena.reset();
     const vOff = arena.alloc(n * 4);
@@ -153,6 +176,15 @@ export function createColumnSums(wasm: WasmExports, arena: WasmArena): ColumnSum
       return;
     }
     if (n === 0) return;
+    const resident = arena.residentOffsets(g);
+    if (resident !== null) {
+      arena.reset();
+      const sums = arena.alloc(n * 4);
+      arena.f32.fill(0, sums >> 2, (sums >> 2) + n);
+      wasm.columnSums(rows, n, resident[0]!, sums);
+      arena.unstage(sums, out, n);
+      return;
+    }
     const block = blockRows(arena, n, n, Math.max(1, rows));
     arena.reset();
     const sumsOff = arena.alloc(n * 4);
@@ -177,6 +209,11 @@ export function createAddInto(wasm: WasmExports, arena: WasmArena): AddInto {
       return;
     }
     if (length <= 0) return;
+    const resident = arena.residentOffsets(target, source);
+    if (resident !== null) {
+      wasm.addInto(length, resident[0]!, resident[1]!);
+      return;
+    }
     const chunk = Math.max(4, Math.min(length, Math.floor(arena.chunkBytes / 8)));
     arena.reset();
     const tOff = arena.alloc(chunk * 4);

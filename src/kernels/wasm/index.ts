@@ -34,6 +34,7 @@ import {
 } from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
+import { WasmStorage } from './storage.js';
 
 export interface WasmKernelOptions {
   /**
@@ -47,9 +48,21 @@ export interface WasmKernelOptions {
    * Tests set it to 0 to exercise the gather path on small graphs.
    */
   readonly gatherMinSourceBytes?: number;
+  /**
+   * Bytes at the top of the memory reserved for StoragePool arrays, which the kernels use in
+   * place (default 256 MiB; 0 turns it off). The scratch arena gets the rest of the 2 GiB.
+   */
+  readonly poolStorageBytes?: number;
 }
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bytes at the top of the memory for pooled tensor storage (see storage.ts): the working set
+ * of a training step on graphs up to a few hundred thousand edges. Larger steps spill into
+ * ordinary arrays, which the kernels copy in as before.
+ */
+const POOL_BYTES = 256 * 1024 * 1024;
 
 let loading: Promise<Kernels> | undefined;
 
@@ -67,9 +80,12 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
   const wasm = await instantiateKernels();
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const gather = options.gatherMinSourceBytes ?? DEFAULT_GATHER_MIN_SOURCE_BYTES;
-  const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536, chunkBytes);
+  const maxBytes = MAXIMUM_PAGES * 65536;
+  const storage = new WasmStorage(wasm.memory, maxBytes, options.poolStorageBytes ?? POOL_BYTES);
+  const arena = new WasmArena(wasm.memory, wasm.heapBase(), storage.start, chunkBytes);
   return {
     name: `wasm-${wasm.variant}`,
+    poolStorage: storage,
     gemm: createGemm(wasm, arena),
     spmm: createSpmm(wasm, arena),
     spmmTransposed: createSpmmTransposed(wasm, arena),
