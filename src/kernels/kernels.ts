@@ -165,6 +165,20 @@ export interface Kernels {
    */
   dropout(mask: DropoutMask, x: FloatArray | null, out: FloatArray, length: number): void;
   /**
+   * Dropout on sparse rows that keeps only the survivors: stored value q (its index in
+   * a.values, the element index of `dropout`'s hash) is dropped when its hash is below the
+   * threshold, and a kept one is scaled by keepScale in the values' precision. Writes
+   * outRowPtr [rows + 1] (from 0) and the kept columns and values, in order, at the start of
+   * outColIdx and outValues (each sized for every stored value). Returns how many were kept.
+   */
+  dropoutCsr(
+    mask: DropoutMask,
+    a: CsrMatrix,
+    outRowPtr: Int32Array,
+    outColIdx: Int32Array,
+    outValues: FloatArray,
+  ): number;
+  /**
    * Per-head dot products with an attention vector: out[r, h] = Σ_c x[r, h·C + c] · att[h·C + c]
    * for x [rows, H·C], att [H·C]; out [rows, H] overwritten.
    */

@@ -76,6 +76,60 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s dropout', (_, k) => {
   });
 });
 
+describe.each(ALL.map((k) => [k.name, k] as const))('%s dropoutCsr', (_, k) => {
+  /** Random sparse rows (some empty); `offset` unused entries before the first row. */
+  function randomCsr(dtype: DType, rows: number, cols: number, rng: Random, offset: number) {
+    const rowPtr = new Int32Array(rows + 1);
+    rowPtr[0] = offset;
+    for (let r = 0; r < rows; r++) rowPtr[r + 1] = rowPtr[r]! + Math.floor(rng.uniformIn(0, 7));
+    const nnz = rowPtr[rows]!;
+    const colIdx = new Int32Array(nnz);
+    for (let q = 0; q < nnz; q++) colIdx[q] = Math.floor(rng.uniformIn(0, cols));
+    return { rows, cols, rowPtr, colIdx, values: randomArray(dtype, nnz, rng) };
+  }
+
+  it.each(DTYPES)('keeps exactly what dense dropout keeps, in order (%s)', (dtype) => {
+    const rng = new Random(8);
+    for (const [rows, offset] of [
+      [0, 0],
+      [1, 0],
+      [7, 0],
+      [50, 3],
+      [301, 0],
+    ] as const) {
+      const a = randomCsr(dtype, rows, 40, rng, offset);
+      const mask = dropoutMask(0.6, rng.nextUint32(), rng.nextUint32());
+      const stored = a.rowPtr[rows]! - offset;
+      const outPtr = new Int32Array(rows + 1).fill(-1);
+      const outIdx = new Int32Array(stored + 1).fill(-1);
+      const outValues = allocate(dtype, stored + 1).fill(7);
+      const kept = k.dropoutCsr(mask, a, outPtr, outIdx, outValues);
+      // The oracle: dense dropout factors of every stored value, by its index in values.
+      const factors = allocate(dtype, a.values.length);
+      k.dropout(mask, null, factors, a.values.length);
+      const ptr = [0];
+      const idx: number[] = [];
+      const vals: number[] = [];
+      for (let r = 0; r < rows; r++) {
+        for (let q = a.rowPtr[r]!; q < a.rowPtr[r + 1]!; q++) {
+          if (factors[q] === 0) continue;
+          idx.push(a.colIdx[q]!);
+          const v = factors[q]! * a.values[q]!;
+          vals.push(dtype === 'float32' ? Math.fround(v) : v);
+        }
+        ptr.push(idx.length);
+      }
+      expect(kept).toBe(idx.length);
+      expect(Array.from(outPtr)).toEqual(ptr);
+      expect(Array.from(outIdx.subarray(0, kept))).toEqual(idx);
+      expect(Array.from(outValues.subarray(0, kept))).toEqual(vals);
+      expect(outIdx[stored]).toBe(-1); // nothing written past the buffers' length
+      expect(outValues[stored]).toBe(7);
+      if (rows === 301) expect(kept / stored).toBeGreaterThan(0.3);
+    }
+  });
+});
+
 describe.each(ALL.map((k) => [k.name, k] as const))('%s elu', (_, k) => {
   it.each(DTYPES)('forward and backward against float64 (%s)', (dtype) => {
     const rng = new Random(5);

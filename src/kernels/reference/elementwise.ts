@@ -1,6 +1,6 @@
 /** Element-wise kernels, reference versions: counter-based dropout and ELU. */
 import type { FloatArray } from '../../tensor/tensor.js';
-import type { DropoutMask } from '../kernels.js';
+import type { CsrMatrix, DropoutMask } from '../kernels.js';
 
 /** lowbias32 (C. Wellons): an invertible mix of a 32-bit integer. */
 function mix32(v: number): number {
@@ -39,6 +39,30 @@ export function dropoutReference(
     const factor = dropoutHash(seedLo, seedHi, i) < threshold ? 0 : keep;
     out[i] = x === null ? factor : x[i]! * factor;
   }
+}
+
+export function dropoutCsrReference(
+  mask: DropoutMask,
+  a: CsrMatrix,
+  outRowPtr: Int32Array,
+  outColIdx: Int32Array,
+  outValues: FloatArray,
+): number {
+  const { seedLo, seedHi, threshold } = mask;
+  const keep = outValues instanceof Float32Array ? Math.fround(mask.keepScale) : mask.keepScale;
+  const { rows, rowPtr, colIdx, values } = a;
+  let k = 0;
+  outRowPtr[0] = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++) {
+      if (dropoutHash(seedLo, seedHi, q) < threshold) continue;
+      outColIdx[k] = colIdx[q]!;
+      outValues[k] = keep * values[q]!;
+      k++;
+    }
+    outRowPtr[r + 1] = k;
+  }
+  return k;
 }
 
 export function eluReference(x: FloatArray, alpha: number, out: FloatArray, length: number): void {

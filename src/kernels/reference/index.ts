@@ -7,6 +7,7 @@ import {
 } from './gatv2-attention.js';
 import { adamStepReference } from './adam.js';
 import {
+  dropoutCsrReference,
   dropoutReference,
   eluBackwardFromOutputReference,
   eluBackwardReference,
@@ -33,6 +34,7 @@ export const referenceKernels: Kernels = {
   gatAttentionForward: gatAttentionForwardReference,
   gatAttentionBackward: gatAttentionBackwardReference,
   dropout: dropoutReference,
+  dropoutCsr: dropoutCsrReference,
   headDot: headDotReference,
   headDotBackward: headDotBackwardReference,
   addInto: addIntoReference,

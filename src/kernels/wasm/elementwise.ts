@@ -3,9 +3,10 @@
  * stream through the arena in chunks, so any length runs in a bounded memory.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
-import type { AdamStepArgs, DropoutMask } from '../kernels.js';
+import type { AdamStepArgs, CsrMatrix, DropoutMask } from '../kernels.js';
 import { adamStepReference } from '../reference/adam.js';
 import {
+  dropoutCsrReference,
   dropoutReference,
   eluBackwardFromOutputReference,
   eluBackwardReference,
@@ -13,6 +14,9 @@ import {
 } from '../reference/elementwise.js';
 import type { WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
+
+/** Bytes a call may copy in whole: beyond this it streams in chunks or uses the reference. */
+const STAGE_BYTES = 64 * 1024 * 1024;
 
 /** Elements per chunk when `arrays` float32 arrays of that length share the arena. */
 function chunkLength(arena: WasmArena, arrays: number, length: number): number {
@@ -46,6 +50,61 @@ export function createDropout(wasm: WasmExports, arena: WasmArena): Dropout {
       wasm.dropout(n, s, mask.seedLo, mask.seedHi, mask.threshold, scale, xOff, outOff);
       out.set(heap.subarray(outOff >> 2, (outOff >> 2) + n), s);
     }
+  };
+}
+
+type DropoutCsr = (
+  mask: DropoutMask,
+  a: CsrMatrix,
+  outRowPtr: Int32Array,
+  outColIdx: Int32Array,
+  outValues: FloatArray,
+) => number;
+
+/** Sparse dropout in one call: the rows are copied in whole (they fit, or the reference runs). */
+export function createDropoutCsr(wasm: WasmExports, arena: WasmArena): DropoutCsr {
+  return (mask, a, outRowPtr, outColIdx, outValues) => {
+    const { rows, rowPtr, colIdx, values } = a;
+    const first = rowPtr[0]!;
+    const count = rowPtr[rows]! - first;
+    if (!(values instanceof Float32Array && outValues instanceof Float32Array)) {
+      return dropoutCsrReference(mask, a, outRowPtr, outColIdx, outValues);
+    }
+    if ((rows + 1) * 8 + count * 20 + 256 > Math.min(arena.capacity, STAGE_BYTES)) {
+      return dropoutCsrReference(mask, a, outRowPtr, outColIdx, outValues);
+    }
+    arena.reset();
+    const ptrOff = arena.alloc((rows + 1) * 4);
+    const idxOff = arena.alloc(count * 4);
+    const resident = arena.residentOffsets(values.subarray(first, first + count), outValues);
+    const valOff = resident?.[0] ?? arena.alloc(count * 4);
+    const outValOff = resident?.[1] ?? arena.alloc(count * 4);
+    const outPtrOff = arena.alloc((rows + 1) * 4);
+    const outIdxOff = arena.alloc(count * 4);
+    const keepOff = arena.alloc(count * 4);
+    const heap = arena.f32;
+    const heapI32 = arena.i32;
+    heapI32.set(rowPtr.subarray(0, rows + 1), ptrOff >> 2);
+    heapI32.set(colIdx.subarray(first, first + count), idxOff >> 2);
+    if (resident === null) heap.set(values.subarray(first, first + count), valOff >> 2);
+    const kept = wasm.dropoutCsr(
+      rows,
+      mask.seedLo,
+      mask.seedHi,
+      mask.threshold,
+      Math.fround(mask.keepScale),
+      ptrOff,
+      idxOff,
+      valOff,
+      outPtrOff,
+      outIdxOff,
+      outValOff,
+      keepOff,
+    );
+    outRowPtr.set(heapI32.subarray(outPtrOff >> 2, (outPtrOff >> 2) + rows + 1));
+    outColIdx.set(heapI32.subarray(outIdxOff >> 2, (outIdxOff >> 2) + kept));
+    if (resident === null) outValues.set(heap.subarray(outValOff >> 2, (outValOff >> 2) + kept));
+    return kept;
   };
 }
 

@@ -28,6 +28,7 @@ import {
 import {
   createAdamStep,
   createDropout,
+  createDropoutCsr,
   createElu,
   createEluBackward,
   createEluBackwardFromOutput,
@@ -94,6 +95,7 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     gatAttentionForward: createGatForward(wasm, arena, gather),
     gatAttentionBackward: createGatBackward(wasm, arena, gather),
     dropout: createDropout(wasm, arena),
+    dropoutCsr: createDropoutCsr(wasm, arena),
     headDot: createHeadDot(wasm, arena),
     headDotBackward: createHeadDotBackward(wasm, arena),
     addInto: createAddInto(wasm, arena),

@@ -142,6 +142,20 @@ export interface WasmExports {
     gatherRows: I32,
     cacheEdges: I32,
   ): void;
+  dropoutCsr(
+    rows: I32,
+    seedLo: I32,
+    seedHi: I32,
+    threshold: I32,
+    scale: F32,
+    ptr: I32,
+    idx: I32,
+    val: I32,
+    outPtr: I32,
+    outIdx: I32,
+    outVal: I32,
+    keep: I32,
+  ): I32;
   dropout(
     length: I32,
     offset: I32,
@@ -235,6 +249,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     gatForward: exportedFunction(exports, 'gatForward'),
     gatBackward: exportedFunction(exports, 'gatBackward'),
     dropout: exportedFunction(exports, 'dropout'),
+    dropoutCsr: exportedFunction(exports, 'dropoutCsr'),
     headDot: exportedFunction(exports, 'headDot'),
     headDotBackward: exportedFunction(exports, 'headDotBackward'),
     elu: exportedFunction(exports, 'elu'),

@@ -9,32 +9,21 @@
  */
 import type { CsrMatrix } from '../../kernels/kernels.js';
 import type { Random } from '../../tensor/random.js';
-import { dropoutScale } from '../../autograd/ops/dropout.js';
+import { drawDropoutMask } from '../../autograd/ops/dropout.js';
+import { kernels } from '../../kernels/backend.js';
 import { allocate, allocateInt32, dtypeOf } from '../../tensor/tensor.js';
 
 export function dropoutCsr(a: CsrMatrix, p: number, rng: Random, training: boolean): CsrMatrix {
   if (!training || p === 0) return a;
-  const scale = dropoutScale(a.values.length, p, rng, dtypeOf(a.values));
-  const { rows, rowPtr, colIdx, values } = a;
-  // One pass into buffers sized for every entry; the result views the kept prefix (about
-  // 1 − p of them). The buffers live as long as the result, one epoch in training.
+  const mask = drawDropoutMask(p, rng);
+  const { rows, rowPtr, values } = a;
+  // Buffers sized for every entry; the result views the kept prefix (about 1 − p of them).
+  // They live as long as the result, one epoch in training.
   const stored = rowPtr[rows]! - rowPtr[0]!;
   const outPtr = allocateInt32(rows + 1);
   const outIdx = allocateInt32(stored);
   const outValues = allocate(dtypeOf(values), stored);
-  let k = 0;
-  for (let r = 0; r < rows; r++) {
-    const end = rowPtr[r + 1]!;
-    for (let q = rowPtr[r]!; q < end; q++) {
-      const s = scale[q]!;
-      if (s !== 0) {
-        outIdx[k] = colIdx[q]!;
-        outValues[k] = s * values[q]!;
-        k++;
-      }
-    }
-    outPtr[r + 1] = k;
-  }
+  const k = kernels().dropoutCsr(mask, a, outPtr, outIdx, outValues);
   return {
     rows,
     cols: a.cols,

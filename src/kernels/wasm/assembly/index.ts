@@ -1,6 +1,7 @@
 // Entry point of the WebAssembly kernels (AssemblyScript). All pointers are byte offsets
 // into the module's one memory; the host copies inputs in, calls, and copies outputs out.
 export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
+export { dropoutCsr } from './sparse-dropout';
 export { spmm, spmmBias, spmmTransposed, spmmTransposedSums } from './spmm';
 
 /** First free byte after the static data: the host's scratch arena starts here. */
