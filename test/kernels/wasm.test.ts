@@ -215,6 +215,16 @@ for (const slope of [-0.3, 1, 1.5]) {
   }
 }
 
+// One head goes through the edges four at a time: C a multiple of 4, C > 8 (the row
+// accumulated in memory rather than registers), and hubs wider than a block and than the
+// gather buffer (128 KiB / (7·4 B) = 4681 rows: not reached, but over many blocks).
+for (const channels of [4, 7, 12, 16]) {
+  attentionCases.push({ heads: 1, channels, withEdge: true, withDrop: true, hubDegree: 0 });
+}
+attentionCases.push({ heads: 1, channels: 7, withEdge: true, withDrop: true, hubDegree: 300 });
+attentionCases.push({ heads: 1, channels: 16, withEdge: false, withDrop: false, hubDegree: 70 });
+attentionCases.push({ heads: 1, channels: 2, withEdge: false, withDrop: true, hubDegree: 9 });
+
 const label = (c: AttentionCase): string =>
   `H=${c.heads} C=${c.channels} edge=${c.withEdge} drop=${c.withDrop}` +
   (c.hubDegree > 0 ? ` hub=${c.hubDegree}` : '') +

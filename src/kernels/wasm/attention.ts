@@ -57,9 +57,15 @@ function isFloat32(a: FloatArray | null): a is Float32Array | null {
   return a === null || a instanceof Float32Array;
 }
 
+/**
+ * Bytes after each buffer of a call: the kernels may read a vector (16 bytes) from anywhere
+ * in a buffer, and write the lanes past a segment's end of a per-edge output.
+ */
+const PAD_BYTES = 16;
+
 /** Byte offset of an operand in the arena, 0 (the kernels' null) when absent. */
 function allocOperand(arena: WasmArena, data: Float32Array | null, floats: number): number {
-  return data === null ? 0 : arena.alloc(floats * 4);
+  return data === null ? 0 : arena.alloc(floats * 4 + PAD_BYTES);
 }
 
 function operandBytes(operands: readonly Operand[]): number {
@@ -84,7 +90,8 @@ function runByTargets(
 ): boolean {
   const { numDst, ptr, src } = graph;
   if (numDst === 0) return true;
-  const slack = 16 * (resident.length + perTarget.length + perEdge.length + 4);
+  // Alignment and padding of each buffer.
+  const slack = (16 + PAD_BYTES) * (resident.length + perTarget.length + perEdge.length + 4);
   const fixedBytes = operandBytes(resident) + scratchBytes + slack;
   const itemBytes = 4 + operandBytes(perTarget);
   const entryBytes = 4 + operandBytes(perEdge);
@@ -98,9 +105,9 @@ function runByTargets(
 
   arena.reset();
   const residentOff = resident.map((o) => allocOperand(arena, o.data, o.width));
-  const scratch = arena.alloc(scratchBytes);
-  const ptrOff = arena.alloc((maxTargets + 1) * 4);
-  const srcOff = arena.alloc(Math.max(1, maxEdges) * 4);
+  const scratch = arena.alloc(scratchBytes + PAD_BYTES);
+  const ptrOff = arena.alloc((maxTargets + 1) * 4 + PAD_BYTES);
+  const srcOff = arena.alloc(Math.max(1, maxEdges) * 4 + PAD_BYTES);
   const targetOff = perTarget.map((o) => allocOperand(arena, o.data, maxTargets * o.width));
   const edgeOff = perEdge.map((o) => allocOperand(arena, o.data, maxEdges * o.width));
   const heap = arena.f32;
@@ -179,11 +186,11 @@ const update = (data: Float32Array | null, width: number): Operand => ({
 const CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
- * How many edges of one target the backward kernels cache <g_i, x_j> for (H and C multiples
- * of 4 only; 0: recompute): the widest in-degree, when that fits in CACHE_BYTES.
+ * How many edges of one target the backward kernels cache <g_i, x_j> for (one head, or H and
+ * C multiples of 4; 0: recompute): the widest in-degree, when that fits in CACHE_BYTES.
  */
 function cacheEdges(graph: TargetCsr, heads: number, channels: number): number {
-  if ((heads & 3) !== 0 || (channels & 3) !== 0) return 0;
+  if (heads !== 1 && ((heads & 3) !== 0 || (channels & 3) !== 0)) return 0;
   const { ptr, numDst } = graph;
   let widest = 0;
   for (let i = 0; i < numDst; i++) widest = Math.max(widest, ptr[i + 1]! - ptr[i]!);
@@ -193,6 +200,20 @@ function cacheEdges(graph: TargetCsr, heads: number, channels: number): number {
 /** 16-byte aligned bytes of two per-head float arrays (max and 1/sum, or the dot products). */
 function headScratchBytes(heads: number): number {
   return Math.ceil((heads * 8) / 16) * 16;
+}
+
+/**
+ * Scratch of one kernel call, as assembly/attention.ts lays it out: the per-head floats, the
+ * gather buffer (`capacity` rows), the backward kernels' cache (`cached` edges, written four
+ * at a time), then the one-head kernels' zero row and four spare rows.
+ */
+function scratchBytes(heads: number, channels: number, capacity: number, cached: number): number {
+  const width = heads * channels;
+  const cacheBytes = cached > 0 ? cached * heads * 4 + 16 : 0;
+  const rowBytes = Math.ceil((channels * 4) / 16) * 16 + 16;
+  return (
+    headScratchBytes(heads) + Math.max(1, capacity) * width * 4 + cacheBytes + 32 + 5 * rowBytes
+  );
 }
 
 /** Rows of `width` floats the gather buffer holds; 0 (no gathering) for small sources. */
@@ -242,7 +263,7 @@ export function createGatv2Forward(
         [input(xl, graph.numSrc * HC), input(att, HC)],
         [input(xr, HC), output(out, HC)],
         [input(edge, HC), input(dropScale, H), output(alpha, H)],
-        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
+        scratchBytes(H, C, capacity, 0),
         (
           numDst,
           ptr,
@@ -311,7 +332,7 @@ export function createGatv2Backward(
         ],
         [input(xr, HC), input(gradOut, HC), update(gradXr, HC)],
         [input(edge, HC), input(dropScale, H), input(alpha, H), update(gradEdge, HC)],
-        headScratchBytes(H) + Math.max(1, capacity) * HC * 4 + cached * H * 4,
+        scratchBytes(H, C, capacity, cached),
         (
           numDst,
           ptr,
@@ -385,7 +406,7 @@ export function createGatForward(
         [input(x, graph.numSrc * HC), input(scoreSrc, graph.numSrc * H)],
         [input(scoreDst, H), output(out, HC)],
         [input(scoreEdge, H), input(dropScale, H), output(alpha, H)],
-        headScratchBytes(H) + Math.max(1, capacity) * HC * 4,
+        scratchBytes(H, C, capacity, 0),
         (
           numDst,
           ptr,
@@ -464,7 +485,7 @@ export function createGatBackward(
         ],
         [input(scoreDst, H), input(gradOut, HC), update(gradScoreDst, H)],
         [input(scoreEdge, H), input(dropScale, H), input(alpha, H), update(gradScoreEdge, H)],
-        headScratchBytes(H) + Math.max(1, capacity) * HC * 4 + cached * H * 4,
+        scratchBytes(H, C, capacity, cached),
         (
           numDst,
           ptr,

@@ -277,6 +277,10 @@ export function gatv2Forward(
   scratch: usize,
   gatherCapacity: i32,
 ): void {
+  if (heads == 1) {
+    gatv2ForwardOneHead(numDst, channels, ptr, src, xl, xr, edge, att, slope, dropScale, out, alpha, scratch, gatherCapacity);
+    return;
+  }
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const hmax = scratch;
@@ -547,6 +551,10 @@ export function gatForward(
   scratch: usize,
   gatherCapacity: i32,
 ): void {
+  if (heads == 1) {
+    gatForwardOneHead(numDst, channels, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slope, dropScale, out, alpha, scratch, gatherCapacity);
+    return;
+  }
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const hmax = scratch;
@@ -701,6 +709,10 @@ export function gatBackward(
   gatherCapacity: i32,
   cacheEdges: i32,
 ): void {
+  if (heads == 1) {
+    gatBackwardOneHead(numDst, channels, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slope, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+    return;
+  }
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const dotH = scratch;
@@ -811,5 +823,850 @@ export function headDotBackward(
         if (gradAtt != 0) store<f32>(gradAtt + o, load<f32>(gradAtt + o) + gv * load<f32>(x + off + o));
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One head (H = 1, any C). With a single head the generic code above spends its time on
+// per-edge scalar work (alpha loads and stores, a branch on w = 0, scalar exp for the softmax
+// tail) and on short loops whose exits mispredict. Here the edges of a target go four at a
+// time: a block of four edge slots p .. p+3, with lanes past the segment's end made inert
+// (scores −∞, weights 0, source rows redirected to a row of zeros, writes to a spare row).
+// Channels go four at a time too; the C mod 4 tail is read with a full vector (the arena pads
+// every buffer by 16 bytes) whose extra lanes are masked, and written with lane stores.
+// Per-edge arrays are read and written a whole block at a time: alpha and the cache (in
+// scratch) may be written past the segment's end, into slots of the next target (which
+// rewrites them) or the padding; update operands keep lanes past the end as they were.
+// ---------------------------------------------------------------------------------------------
+
+/** Lanes k of the block at p with p + k < end, as all-ones. */
+// @ts-ignore: decorator
+@inline
+function validLanes(p: i32, end: i32): v128 {
+  return i32x4.lt_s(iconst(I_LANES), i32x4.splat(end - p));
+}
+
+/** Stores lanes 0 .. tail−1 (tail 1–3) of v at dst. */
+// @ts-ignore: decorator
+@inline
+function storeTail(dst: usize, v: v128, tail: i32): void {
+  if (tail & 2) {
+    v128.store64_lane(dst, v, 0);
+    if (tail & 1) v128.store32_lane(dst, v, 2, 8);
+  } else {
+    v128.store32_lane(dst, v, 0);
+  }
+}
+
+/**
+ * Stores the first `tail` lanes of v at dst as a whole vector, the other lanes rewritten with
+ * the bits `old` read there: unlike lane stores, a later vector load of dst can take the
+ * value straight from the store buffer.
+ */
+// @ts-ignore: decorator
+@inline
+function mergeTail(dst: usize, v: v128, old: v128, tailMask: v128): void {
+  v128.store(dst, v128.bitselect(v, old, tailMask));
+}
+
+/** Lane k broadcast. */
+// @ts-ignore: decorator
+@inline
+function lane0(v: v128): v128 {
+  return i32x4.shuffle(v, v, 0, 0, 0, 0);
+}
+// @ts-ignore: decorator
+@inline
+function lane1(v: v128): v128 {
+  return i32x4.shuffle(v, v, 1, 1, 1, 1);
+}
+// @ts-ignore: decorator
+@inline
+function lane2(v: v128): v128 {
+  return i32x4.shuffle(v, v, 2, 2, 2, 2);
+}
+// @ts-ignore: decorator
+@inline
+function lane3(v: v128): v128 {
+  return i32x4.shuffle(v, v, 3, 3, 3, 3);
+}
+
+/** The largest lane, in every lane (lanes are never NaN here). */
+// @ts-ignore: decorator
+@inline
+function allMax(v: v128): v128 {
+  const m = f32x4.pmax(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.pmax(m, i32x4.shuffle(m, m, 1, 0, 3, 2));
+}
+
+/** Four floats loaded from the addresses in the lanes of `at`. */
+// @ts-ignore: decorator
+@inline
+function gatherFloats(at: v128): v128 {
+  let v = v128.load32_zero(<usize>i32x4.extract_lane(at, 0));
+  v = v128.load32_lane(<usize>i32x4.extract_lane(at, 1), v, 1);
+  v = v128.load32_lane(<usize>i32x4.extract_lane(at, 2), v, 2);
+  return v128.load32_lane(<usize>i32x4.extract_lane(at, 3), v, 3);
+}
+
+/**
+ * Addresses of the source rows of the block at p: in the gather buffer when the segment was
+ * gathered (`gathered` ≠ 0 is its first row), else x + src[p + k]·rowBytes; `zero` where
+ * `keep` is off.
+ */
+// @ts-ignore: decorator
+@inline
+function rowAddresses(
+  src: usize,
+  p: i32,
+  begin: i32,
+  x: usize,
+  rowBytes: usize,
+  gathered: usize,
+  laneRows: v128,
+  keep: v128,
+  zero: v128,
+): v128 {
+  const rows =
+    gathered != 0
+      ? i32x4.add(i32x4.splat(<i32>(gathered + <usize>(p - begin) * rowBytes)), laneRows)
+      : i32x4.add(i32x4.splat(<i32>x), i32x4.mul(v128.load(src + (<usize>p << 2)), i32x4.splat(<i32>rowBytes)));
+  return v128.bitselect(rows, zero, keep);
+}
+
+/** Σ_k w_k·r_k at byte offset o of four rows (w_k: lane k of w, broadcast). */
+// @ts-ignore: decorator
+@inline
+function fourTerms(r0: usize, r1: usize, r2: usize, r3: usize, o: usize, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
+  return f32x4.add(
+    madd(w1, v128.load(r1 + o), f32x4.mul(w0, v128.load(r0 + o))),
+    madd(w3, v128.load(r3 + o), f32x4.mul(w2, v128.load(r2 + o))),
+  );
+}
+
+/** dst[0..C) += Σ_k w_k·r_k[0..C) over four rows, C = 4·full + tail. */
+// @ts-ignore: decorator
+@inline
+function addFourRows(dst: usize, r0: usize, r1: usize, r2: usize, r3: usize, w: v128, full: i32, tail: i32, tailMask: v128): void {
+  const w0 = lane0(w);
+  const w1 = lane1(w);
+  const w2 = lane2(w);
+  const w3 = lane3(w);
+  const fullBytes = <usize>full << 4;
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) {
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), fourTerms(r0, r1, r2, r3, o, w0, w1, w2, w3)));
+  }
+  if (tail != 0) {
+    const old = v128.load(dst + o);
+    mergeTail(dst + o, f32x4.add(old, fourTerms(r0, r1, r2, r3, o, w0, w1, w2, w3)), old, tailMask);
+  }
+}
+
+/** dst[0..C) += w·src[0..C) (w broadcast), C = 4·full + tail. */
+// @ts-ignore: decorator
+@inline
+function addRow(dst: usize, src: usize, w: v128, full: i32, tail: i32, tailMask: v128): void {
+  const fullBytes = <usize>full << 4;
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) v128.store(dst + o, madd(w, v128.load(src + o), v128.load(dst + o)));
+  if (tail != 0) {
+    const old = v128.load(dst + o);
+    mergeTail(dst + o, madd(w, v128.load(src + o), old), old, tailMask);
+  }
+}
+
+/**
+ * <g, r_k> for four rows (addresses in the lanes of `rows`), C = 4·full + tail, as one
+ * vector; the rows go through the channels together, so each chunk of g is loaded once.
+ */
+// @ts-ignore: decorator
+@inline
+function fourDots(g: usize, rows: v128, full: i32, tail: i32, tailMask: v128): v128 {
+  const r0 = <usize>i32x4.extract_lane(rows, 0);
+  const r1 = <usize>i32x4.extract_lane(rows, 1);
+  const r2 = <usize>i32x4.extract_lane(rows, 2);
+  const r3 = <usize>i32x4.extract_lane(rows, 3);
+  const fullBytes = <usize>full << 4;
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) {
+    const gV = v128.load(g + o);
+    a0 = madd(gV, v128.load(r0 + o), a0);
+    a1 = madd(gV, v128.load(r1 + o), a1);
+    a2 = madd(gV, v128.load(r2 + o), a2);
+    a3 = madd(gV, v128.load(r3 + o), a3);
+  }
+  if (tail != 0) {
+    const gV = v128.load(g + o);
+    a0 = f32x4.add(a0, v128.and(f32x4.mul(gV, v128.load(r0 + o)), tailMask));
+    a1 = f32x4.add(a1, v128.and(f32x4.mul(gV, v128.load(r1 + o)), tailMask));
+    a2 = f32x4.add(a2, v128.and(f32x4.mul(gV, v128.load(r2 + o)), tailMask));
+    a3 = f32x4.add(a3, v128.and(f32x4.mul(gV, v128.load(r3 + o)), tailMask));
+  }
+  return hsum4(a0, a1, a2, a3);
+}
+
+/** Bytes from one row's start to the next in the one-head scratch rows (16-aligned, padded). */
+// @ts-ignore: decorator
+@inline
+function spareRowBytes(channels: i32): usize {
+  return ((((<usize>channels << 2) + 15) >> 4) << 4) + 16;
+}
+
+/**
+ * The zero row of the one-head kernels, zeroed: after the `used` bytes of the rest of scratch
+ * (16-aligned, 16 bytes on). Four spare rows follow it, written to and never read: one per
+ * lane, so that the writes of skipped lanes do not queue behind each other on one row.
+ */
+// @ts-ignore: decorator
+@inline
+function spareRows(zero: usize, channels: i32): v128 {
+  const step = <i32>spareRowBytes(channels);
+  return i32x4.add(i32x4.splat(<i32>zero + step), i32x4.mul(iconst(I_LANES), i32x4.splat(step)));
+}
+
+// @ts-ignore: decorator
+@inline
+function zeroRowAt(scratch: usize, used: usize, channels: i32): usize {
+  const zero = (((scratch + used + 15) >> 4) << 4) + 16;
+  zeroRow(zero, <i32>(spareRowBytes(channels) >> 2));
+  return zero;
+}
+
+// Splatted f32 constants of the one-head kernels, loaded from memory: V8 (x64) builds each
+// v128.const from immediates with three instructions at every use, and spills the results
+// when registers run short, which made the exponential twice as dear.
+const F_NEG_INF: usize = 0;
+const F_EPS: usize = 16;
+const F_ONE: usize = 32;
+const F_EXP_MIN: usize = 48;
+const F_MAGIC: usize = 64;
+const F_LOG2E: usize = 80;
+const F_LN2_HI: usize = 96;
+const F_LN2_LO: usize = 112;
+const F_P0: usize = 128;
+const F_P1: usize = 144;
+const F_P2: usize = 160;
+const F_P3: usize = 176;
+const F_P4: usize = 192;
+const F_P5: usize = 208;
+const F32_CONSTANTS = memory.data<f32>(
+  [
+    -Infinity, -Infinity, -Infinity, -Infinity,
+    SOFTMAX_EPS, SOFTMAX_EPS, SOFTMAX_EPS, SOFTMAX_EPS,
+    1, 1, 1, 1,
+    -87.3, -87.3, -87.3, -87.3,
+    12582912, 12582912, 12582912, 12582912,
+    1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+    0.693359375, 0.693359375, 0.693359375, 0.693359375,
+    -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+    5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+    1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+    4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+    8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+    1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+    1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  ],
+  16,
+);
+/** Lane indices 0 1 2 3, then the exponent bias 127 in every lane. */
+const I_LANES: usize = 0;
+const I_BIAS: usize = 16;
+const I32_CONSTANTS = memory.data<i32>([0, 1, 2, 3, 127, 127, 127, 127], 16);
+
+// @ts-ignore: decorator
+@inline
+function fconst(offset: usize): v128 {
+  return v128.load(F32_CONSTANTS + offset);
+}
+
+// @ts-ignore: decorator
+@inline
+function iconst(offset: usize): v128 {
+  return v128.load(I32_CONSTANTS + offset);
+}
+
+/**
+ * e^x for x ≤ 0 (softmax arguments; NaN stays NaN): exp4 of simd.ts with the polynomial
+ * evaluated by Estrin's scheme rather than Horner's (same coefficients and range reduction,
+ * rounding that differs by an ulp or so, half the latency) and constants from memory.
+ */
+// @ts-ignore: decorator
+@inline
+function expFast4(x: v128): v128 {
+  const min = fconst(F_EXP_MIN);
+  const clamped = f32x4.pmax(min, x);
+  const magic = fconst(F_MAGIC);
+  const t = madd(clamped, fconst(F_LOG2E), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(clamped, f32x4.mul(n, fconst(F_LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, fconst(F_LN2_LO)));
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const a = madd(fconst(F_P1), r, fconst(F_P0));
+  const b = madd(fconst(F_P3), r, fconst(F_P2));
+  const c = madd(fconst(F_P5), r, fconst(F_P4));
+  const p = madd(r4, c, madd(r2, b, a));
+  const one = fconst(F_ONE);
+  const y = madd(r2, p, f32x4.add(r, one));
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, magic), iconst(I_BIAS)), 23);
+  const result = f32x4.mul(y, scale);
+  const underflow = f32x4.lt(x, min);
+  const nan = f32x4.ne(x, x);
+  return v128.bitselect(x, v128.bitselect(f32x4.splat(0), result, underflow), nan);
+}
+
+/** The sum of the lanes, in every lane. */
+// @ts-ignore: decorator
+@inline
+function allSum(v: v128): v128 {
+  const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.add(s, i32x4.shuffle(s, s, 1, 0, 3, 2));
+}
+
+/** dst[0..C) = Σ_k w_k·r_k[0..C) over four rows, C = 4·full + tail. */
+// @ts-ignore: decorator
+@inline
+function setFourRows(dst: usize, r0: usize, r1: usize, r2: usize, r3: usize, w: v128, full: i32, tail: i32, tailMask: v128): void {
+  const w0 = lane0(w);
+  const w1 = lane1(w);
+  const w2 = lane2(w);
+  const w3 = lane3(w);
+  const fullBytes = <usize>full << 4;
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) v128.store(dst + o, fourTerms(r0, r1, r2, r3, o, w0, w1, w2, w3));
+  if (tail != 0) mergeTail(dst + o, fourTerms(r0, r1, r2, r3, o, w0, w1, w2, w3), v128.load(dst + o), tailMask);
+}
+
+/** Zeroes C = 4·full + tail floats. */
+// @ts-ignore: decorator
+@inline
+function zeroTail(dst: usize, full: i32, tail: i32): void {
+  const fullBytes = <usize>full << 4;
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) v128.store(dst + o, f32x4.splat(0));
+  if (tail != 0) storeTail(dst + o, f32x4.splat(0), tail);
+}
+
+/** Σ_k w_k·r_k at byte offset o, with r_k the addresses in the lanes of `rows`. */
+// @ts-ignore: decorator
+@inline
+function blockTerms(rows: v128, w: v128, o: usize): v128 {
+  return fourTerms(
+    <usize>i32x4.extract_lane(rows, 0),
+    <usize>i32x4.extract_lane(rows, 1),
+    <usize>i32x4.extract_lane(rows, 2),
+    <usize>i32x4.extract_lane(rows, 3),
+    o,
+    lane0(w),
+    lane1(w),
+    lane2(w),
+    lane3(w),
+  );
+}
+
+/** dst[0..C) ·= s, C = 4·full + tail. */
+// @ts-ignore: decorator
+@inline
+function scaleRow(dst: usize, s: v128, full: i32, tail: i32, tailMask: v128): void {
+  const fullBytes = <usize>full << 4;
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) v128.store(dst + o, f32x4.mul(v128.load(dst + o), s));
+  if (tail != 0) {
+    const old = v128.load(dst + o);
+    mergeTail(dst + o, f32x4.mul(old, s), old, tailMask);
+  }
+}
+
+/** Stores a row of C ≤ 8 floats held in two vectors. */
+// @ts-ignore: decorator
+@inline
+function storeSmallRow(dst: usize, v0: v128, v1: v128, channels: i32): void {
+  if (channels >= 4) {
+    v128.store(dst, v0);
+    if (channels == 8) v128.store(dst, v1, 16);
+    else if (channels > 4) storeTail(dst + 16, v1, channels - 4);
+  } else {
+    storeTail(dst, v0, channels);
+  }
+}
+
+/**
+ * The weights of one block, numerator·dropout scale (0 past the end), before normalising:
+ * the sum is scaled by 1 / (Σ + ε) once at the end rather than each weight, so that the
+ * weighted sum need not wait for the division.
+ */
+// @ts-ignore: decorator
+@inline
+function blockWeights(dropScale: usize, p: i32, numerators: v128, valid: v128): v128 {
+  return dropScale == 0 ? numerators : v128.and(f32x4.mul(numerators, v128.load(dropScale + (<usize>p << 2))), valid);
+}
+
+/**
+ * The softmax and weighted sum of a segment whose first block of scores is `e0` (lanes past
+ * the end −∞) and, when it has more than four edges, whose later scores are in alpha, with
+ * `max` their lane-wise maximum: writes α and out_i = Σ dropout(α)·x_j. Rows whose weight is
+ * 0 are skipped as in the reference (tested before normalising: numerator·scale = 0, the same
+ * unless α·scale underflows where numerator·scale does not).
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxAndSumOneHead(
+  e0: v128,
+  max: v128,
+  alpha: usize,
+  dropScale: usize,
+  src: usize,
+  begin: i32,
+  end: i32,
+  x: usize,
+  rowBytes: usize,
+  gathered: usize,
+  laneRows: v128,
+  zero: v128,
+  outRow: usize,
+  channels: i32,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+): void {
+  const more = end - begin > 4;
+  const small = channels <= 8;
+  const m = allMax(max);
+  const valid0 = validLanes(begin, end);
+  const n0 = v128.and(expFast4(f32x4.sub(e0, m)), valid0);
+  let sum = n0;
+  let w = blockWeights(dropScale, begin, n0, valid0);
+  let rows = rowAddresses(src, begin, begin, x, rowBytes, gathered, laneRows, f32x4.ne(w, f32x4.splat(0)), zero);
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  if (small) {
+    acc0 = blockTerms(rows, w, 0);
+    if (channels > 4) acc1 = blockTerms(rows, w, 16);
+  } else {
+    setFourRows(
+      outRow,
+      <usize>i32x4.extract_lane(rows, 0),
+      <usize>i32x4.extract_lane(rows, 1),
+      <usize>i32x4.extract_lane(rows, 2),
+      <usize>i32x4.extract_lane(rows, 3),
+      w,
+      full,
+      tail,
+      tailMask,
+    );
+  }
+  if (more) {
+    for (let p = begin + 4; p < end; p += 4) {
+      const at = alpha + (<usize>p << 2);
+      const valid = validLanes(p, end);
+      const n = v128.and(expFast4(f32x4.sub(v128.load(at), m)), valid);
+      v128.store(at, n);
+      sum = f32x4.add(sum, n);
+      w = blockWeights(dropScale, p, n, valid);
+      rows = rowAddresses(src, p, begin, x, rowBytes, gathered, laneRows, f32x4.ne(w, f32x4.splat(0)), zero);
+      if (small) {
+        acc0 = f32x4.add(acc0, blockTerms(rows, w, 0));
+        if (channels > 4) acc1 = f32x4.add(acc1, blockTerms(rows, w, 16));
+      } else {
+        addFourRows(
+          outRow,
+          <usize>i32x4.extract_lane(rows, 0),
+          <usize>i32x4.extract_lane(rows, 1),
+          <usize>i32x4.extract_lane(rows, 2),
+          <usize>i32x4.extract_lane(rows, 3),
+          w,
+          full,
+          tail,
+          tailMask,
+        );
+      }
+    }
+  }
+  const inv = f32x4.div(fconst(F_ONE), f32x4.add(allSum(sum), fconst(F_EPS)));
+  if (small) storeSmallRow(outRow, f32x4.mul(acc0, inv), f32x4.mul(acc1, inv), channels);
+  else scaleRow(outRow, inv, full, tail, tailMask);
+  v128.store(alpha + (<usize>begin << 2), f32x4.mul(n0, inv));
+  if (more) {
+    for (let p = begin + 4; p < end; p += 4) {
+      const at = alpha + (<usize>p << 2);
+      v128.store(at, f32x4.mul(v128.load(at), inv));
+    }
+  }
+}
+
+/** GAT scores of the block at p: LeakyReLU(s_j + t_i (+ edge)), −∞ past the end. */
+// @ts-ignore: decorator
+@inline
+function gatBlockScores(
+  src: usize,
+  p: i32,
+  valid: v128,
+  scoreSrc: usize,
+  t: v128,
+  scoreEdge: usize,
+  slopeV: v128,
+  zero: v128,
+): v128 {
+  const j = v128.load(src + (<usize>p << 2));
+  let v = f32x4.add(gatherFloats(v128.bitselect(i32x4.add(i32x4.splat(<i32>scoreSrc), i32x4.shl(j, 2)), zero, valid)), t);
+  if (scoreEdge != 0) v = f32x4.add(v, v128.load(scoreEdge + (<usize>p << 2)));
+  return v128.bitselect(leakyRelu(v, slopeV), fconst(F_NEG_INF), valid);
+}
+
+function gatForwardOneHead(
+  numDst: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slope: f32,
+  dropScale: usize,
+  out: usize,
+  alpha: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+): void {
+  const rowBytes = <usize>channels << 2;
+  const gather = scratch + headScratchBytes(1);
+  const zero = zeroRowAt(scratch, headScratchBytes(1) + <usize>max(gatherCapacity, 1) * rowBytes, channels);
+  const zeroV = i32x4.splat(<i32>zero);
+  const full = channels >> 2;
+  const tail = channels & 3;
+  const tailMask = i32x4.lt_s(iconst(I_LANES), i32x4.splat(tail));
+  const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
+  const slopeV = f32x4.splat(slope);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    const outRow = out + <usize>i * rowBytes;
+    if (begin == end) {
+      zeroTail(outRow, full, tail);
+      continue;
+    }
+    const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    const t = f32x4.splat(f32At(scoreDst, i));
+    const e0 = gatBlockScores(src, begin, validLanes(begin, end), scoreSrc, t, scoreEdge, slopeV, zeroV);
+    let max = e0;
+    if (end - begin > 4) {
+      for (let p = begin + 4; p < end; p += 4) {
+        const e = gatBlockScores(src, p, validLanes(p, end), scoreSrc, t, scoreEdge, slopeV, zeroV);
+        v128.store(alpha + (<usize>p << 2), e);
+        max = f32x4.pmax(max, e);
+      }
+    }
+    softmaxAndSumOneHead(e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
+  }
+}
+
+/** <att, LeakyReLU(z)> of four edges' z (chunks at byte offset o), added into the four partial sums. */
+// @ts-ignore: decorator
+@inline
+function gatv2Terms(z: v128, attV: v128, slopeV: v128): v128 {
+  return f32x4.mul(attV, leakyRelu(z, slopeV));
+}
+
+/**
+ * The GATv2 scores <att, LeakyReLU(xl_j + xr_i (+ edge))> of four rows (addresses in the
+ * lanes of `rows`, edge rows in `edges`), C = 4·full + tail, as one vector: the four rows go
+ * through the channels together, so each chunk of xr and att is loaded once.
+ */
+// @ts-ignore: decorator
+@inline
+function gatv2FourScores(
+  rows: v128,
+  edges: v128,
+  xrRow: usize,
+  att: usize,
+  hasEdge: bool,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+  slopeV: v128,
+): v128 {
+  const r0 = <usize>i32x4.extract_lane(rows, 0);
+  const r1 = <usize>i32x4.extract_lane(rows, 1);
+  const r2 = <usize>i32x4.extract_lane(rows, 2);
+  const r3 = <usize>i32x4.extract_lane(rows, 3);
+  const fullBytes = <usize>full << 4;
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let o: usize = 0;
+  if (hasEdge) {
+    const e0 = <usize>i32x4.extract_lane(edges, 0);
+    const e1 = <usize>i32x4.extract_lane(edges, 1);
+    const e2 = <usize>i32x4.extract_lane(edges, 2);
+    const e3 = <usize>i32x4.extract_lane(edges, 3);
+    for (; o < fullBytes; o += 16) {
+      const xrV = v128.load(xrRow + o);
+      const attV = v128.load(att + o);
+      a0 = f32x4.add(a0, gatv2Terms(f32x4.add(f32x4.add(v128.load(r0 + o), xrV), v128.load(e0 + o)), attV, slopeV));
+      a1 = f32x4.add(a1, gatv2Terms(f32x4.add(f32x4.add(v128.load(r1 + o), xrV), v128.load(e1 + o)), attV, slopeV));
+      a2 = f32x4.add(a2, gatv2Terms(f32x4.add(f32x4.add(v128.load(r2 + o), xrV), v128.load(e2 + o)), attV, slopeV));
+      a3 = f32x4.add(a3, gatv2Terms(f32x4.add(f32x4.add(v128.load(r3 + o), xrV), v128.load(e3 + o)), attV, slopeV));
+    }
+    if (tail != 0) {
+      const xrV = v128.load(xrRow + o);
+      const attV = v128.load(att + o);
+      a0 = f32x4.add(a0, v128.and(gatv2Terms(f32x4.add(f32x4.add(v128.load(r0 + o), xrV), v128.load(e0 + o)), attV, slopeV), tailMask));
+      a1 = f32x4.add(a1, v128.and(gatv2Terms(f32x4.add(f32x4.add(v128.load(r1 + o), xrV), v128.load(e1 + o)), attV, slopeV), tailMask));
+      a2 = f32x4.add(a2, v128.and(gatv2Terms(f32x4.add(f32x4.add(v128.load(r2 + o), xrV), v128.load(e2 + o)), attV, slopeV), tailMask));
+      a3 = f32x4.add(a3, v128.and(gatv2Terms(f32x4.add(f32x4.add(v128.load(r3 + o), xrV), v128.load(e3 + o)), attV, slopeV), tailMask));
+    }
+  } else {
+    for (; o < fullBytes; o += 16) {
+      const xrV = v128.load(xrRow + o);
+      const attV = v128.load(att + o);
+      a0 = f32x4.add(a0, gatv2Terms(f32x4.add(v128.load(r0 + o), xrV), attV, slopeV));
+      a1 = f32x4.add(a1, gatv2Terms(f32x4.add(v128.load(r1 + o), xrV), attV, slopeV));
+      a2 = f32x4.add(a2, gatv2Terms(f32x4.add(v128.load(r2 + o), xrV), attV, slopeV));
+      a3 = f32x4.add(a3, gatv2Terms(f32x4.add(v128.load(r3 + o), xrV), attV, slopeV));
+    }
+    if (tail != 0) {
+      const xrV = v128.load(xrRow + o);
+      const attV = v128.load(att + o);
+      a0 = f32x4.add(a0, v128.and(gatv2Terms(f32x4.add(v128.load(r0 + o), xrV), attV, slopeV), tailMask));
+      a1 = f32x4.add(a1, v128.and(gatv2Terms(f32x4.add(v128.load(r1 + o), xrV), attV, slopeV), tailMask));
+      a2 = f32x4.add(a2, v128.and(gatv2Terms(f32x4.add(v128.load(r2 + o), xrV), attV, slopeV), tailMask));
+      a3 = f32x4.add(a3, v128.and(gatv2Terms(f32x4.add(v128.load(r3 + o), xrV), attV, slopeV), tailMask));
+    }
+  }
+  return hsum4(a0, a1, a2, a3);
+}
+
+/** Addresses of the edge-feature rows of the block at p (`zero` past the end). */
+// @ts-ignore: decorator
+@inline
+function edgeRowAddresses(edge: usize, p: i32, rowBytes: usize, laneRows: v128, valid: v128, zero: v128): v128 {
+  return v128.bitselect(i32x4.add(i32x4.splat(<i32>(edge + <usize>p * rowBytes)), laneRows), zero, valid);
+}
+
+/** GATv2 scores of the block at p, −∞ past the end. */
+// @ts-ignore: decorator
+@inline
+function gatv2BlockScores(
+  src: usize,
+  p: i32,
+  begin: i32,
+  valid: v128,
+  xl: usize,
+  rowBytes: usize,
+  gathered: usize,
+  laneRows: v128,
+  zero: v128,
+  xrRow: usize,
+  edge: usize,
+  att: usize,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+  slopeV: v128,
+): v128 {
+  const rows = rowAddresses(src, p, begin, xl, rowBytes, gathered, laneRows, valid, zero);
+  const hasEdge = edge != 0;
+  const edges = hasEdge ? edgeRowAddresses(edge, p, rowBytes, laneRows, valid, zero) : zero;
+  const e = gatv2FourScores(rows, edges, xrRow, att, hasEdge, full, tail, tailMask, slopeV);
+  return v128.bitselect(e, fconst(F_NEG_INF), valid);
+}
+
+function gatv2ForwardOneHead(
+  numDst: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  slope: f32,
+  dropScale: usize,
+  out: usize,
+  alpha: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+): void {
+  const rowBytes = <usize>channels << 2;
+  const gather = scratch + headScratchBytes(1);
+  const zero = zeroRowAt(scratch, headScratchBytes(1) + <usize>max(gatherCapacity, 1) * rowBytes, channels);
+  const zeroV = i32x4.splat(<i32>zero);
+  const full = channels >> 2;
+  const tail = channels & 3;
+  const tailMask = i32x4.lt_s(iconst(I_LANES), i32x4.splat(tail));
+  const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
+  const slopeV = f32x4.splat(slope);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    const outRow = out + <usize>i * rowBytes;
+    if (begin == end) {
+      zeroTail(outRow, full, tail);
+      continue;
+    }
+    const xrRow = xr + <usize>i * rowBytes;
+    const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    const e0 = gatv2BlockScores(src, begin, begin, validLanes(begin, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
+    let max = e0;
+    if (end - begin > 4) {
+      for (let p = begin + 4; p < end; p += 4) {
+        const e = gatv2BlockScores(src, p, begin, validLanes(p, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
+        v128.store(alpha + (<usize>p << 2), e);
+        max = f32x4.pmax(max, e);
+      }
+    }
+    softmaxAndSumOneHead(e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
+  }
+}
+
+/**
+ * The first pass of a one-head backward over a target's edges: Σ_k α_k·scale_k·<g_i, x_k>
+ * in every lane, keeping <g_i, x_k> in `cache` (slot k − begin) when `cache` ≠ 0.
+ */
+// @ts-ignore: decorator
+@inline
+function backwardDotOneHead(
+  alpha: usize,
+  dropScale: usize,
+  src: usize,
+  begin: i32,
+  end: i32,
+  x: usize,
+  rowBytes: usize,
+  gathered: usize,
+  laneRows: v128,
+  zero: v128,
+  gRow: usize,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+  cache: usize,
+): v128 {
+  let dot = f32x4.splat(0);
+  for (let p = begin; p < end; p += 4) {
+    const valid = validLanes(p, end);
+    const rows = rowAddresses(src, p, begin, x, rowBytes, gathered, laneRows, valid, zero);
+    const gA = fourDots(gRow, rows, full, tail, tailMask);
+    if (cache != 0) v128.store(cache + (<usize>(p - begin) << 2), gA);
+    let w = v128.load(alpha + (<usize>p << 2));
+    if (dropScale != 0) w = f32x4.mul(w, v128.load(dropScale + (<usize>p << 2)));
+    dot = madd(v128.and(w, valid), gA, dot);
+  }
+  return allSum(dot);
+}
+
+/** The backward kernels' α and dropout scale of the block at p, 0 past the end. */
+// @ts-ignore: decorator
+@inline
+function blockAlpha(alpha: usize, p: i32, valid: v128): v128 {
+  return v128.and(v128.load(alpha + (<usize>p << 2)), valid);
+}
+
+// @ts-ignore: decorator
+@inline
+function blockScale(dropScale: usize, p: i32, valid: v128): v128 {
+  return dropScale == 0 ? fconst(F_ONE) : v128.and(v128.load(dropScale + (<usize>p << 2)), valid);
+}
+
+/** Per-edge floats at ptr[p ..] += v in the lanes of `valid`; the others are rewritten as read. */
+// @ts-ignore: decorator
+@inline
+function addBlock(ptr: usize, p: i32, v: v128, valid: v128): void {
+  const at = ptr + (<usize>p << 2);
+  const old = v128.load(at);
+  v128.store(at, v128.bitselect(f32x4.add(old, v), old, valid));
+}
+
+/** The floats at the addresses in the lanes of `at` += the lanes of v, one after the other. */
+// @ts-ignore: decorator
+@inline
+function scatterAdd(at: v128, v: v128): void {
+  const a0 = <usize>i32x4.extract_lane(at, 0);
+  store<f32>(a0, load<f32>(a0) + f32x4.extract_lane(v, 0));
+  const a1 = <usize>i32x4.extract_lane(at, 1);
+  store<f32>(a1, load<f32>(a1) + f32x4.extract_lane(v, 1));
+  const a2 = <usize>i32x4.extract_lane(at, 2);
+  store<f32>(a2, load<f32>(a2) + f32x4.extract_lane(v, 2));
+  const a3 = <usize>i32x4.extract_lane(at, 3);
+  store<f32>(a3, load<f32>(a3) + f32x4.extract_lane(v, 3));
+}
+
+function gatBackwardOneHead(
+  numDst: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slope: f32,
+  dropScale: usize,
+  alpha: usize,
+  gradOut: usize,
+  gradX: usize,
+  gradScoreSrc: usize,
+  gradScoreDst: usize,
+  gradScoreEdge: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+  cacheEdges: i32,
+): void {
+  const rowBytes = <usize>channels << 2;
+  const gather = scratch + headScratchBytes(1);
+  const cache = gather + <usize>max(gatherCapacity, 1) * rowBytes;
+  const cacheBytes: usize = cacheEdges > 0 ? (<usize>cacheEdges << 2) + 16 : 0;
+  const zero = zeroRowAt(scratch, cache + cacheBytes - scratch, channels);
+  const zeroV = i32x4.splat(<i32>zero);
+  const spareV = spareRows(zero, channels);
+  const full = channels >> 2;
+  const tail = channels & 3;
+  const tailMask = i32x4.lt_s(iconst(I_LANES), i32x4.splat(tail));
+  const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
+  const slopeV = f32x4.splat(slope);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    if (begin == end) continue;
+    const gRow = gradOut + <usize>i * rowBytes;
+    const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    const cached = end - begin <= cacheEdges;
+    const dot = backwardDotOneHead(alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, gRow, full, tail, tailMask, cached ? cache : 0);
+    const t = f32x4.splat(f32At(scoreDst, i));
+    let gDst = f32x4.splat(0);
+    for (let p = begin; p < end; p += 4) {
+      const valid = validLanes(p, end);
+      const a = blockAlpha(alpha, p, valid);
+      const scale = blockScale(dropScale, p, valid);
+      const gA = cached
+        ? v128.load(cache + (<usize>(p - begin) << 2))
+        : fourDots(gRow, rowAddresses(src, p, begin, x, rowBytes, gathered, laneRows, valid, zeroV), full, tail, tailMask);
+      const j = v128.load(src + (<usize>p << 2));
+      let v = f32x4.add(gatherFloats(v128.bitselect(i32x4.add(i32x4.splat(<i32>scoreSrc), i32x4.shl(j, 2)), zeroV, valid)), t);
+      if (scoreEdge != 0) v = f32x4.add(v, v128.load(scoreEdge + (<usize>p << 2)));
+      const gV = v128.and(f32x4.mul(f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), dot)), leakyReluSlope(v, slopeV)), valid);
+      scatterAdd(v128.bitselect(i32x4.add(i32x4.splat(<i32>gradScoreSrc), i32x4.shl(j, 2)), spareV, valid), gV);
+      gDst = f32x4.add(gDst, gV);
+      if (gradScoreEdge != 0) addBlock(gradScoreEdge, p, gV, valid);
+      // gradX_j += α·scale·g_i, skipped where that weight is 0 (as in the reference).
+      const value = f32x4.mul(a, scale);
+      const keep = f32x4.ne(value, f32x4.splat(0));
+      const gx = v128.bitselect(i32x4.add(i32x4.splat(<i32>gradX), i32x4.mul(j, i32x4.splat(<i32>rowBytes))), spareV, keep);
+      addRow(<usize>i32x4.extract_lane(gx, 0), gRow, lane0(value), full, tail, tailMask);
+      addRow(<usize>i32x4.extract_lane(gx, 1), gRow, lane1(value), full, tail, tailMask);
+      addRow(<usize>i32x4.extract_lane(gx, 2), gRow, lane2(value), full, tail, tailMask);
+      addRow(<usize>i32x4.extract_lane(gx, 3), gRow, lane3(value), full, tail, tailMask);
+    }
+    setF32(gradScoreDst, i, f32At(gradScoreDst, i) + f32x4.extract_lane(allSum(gDst), 0));
   }
 }
