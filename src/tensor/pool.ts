@@ -114,7 +114,7 @@ export class StoragePool {
     return this.base;
   }
 
-  private readonly lend = (length: number): Float32Array => {
+  private readonly lend = (length: number, zeroed = true): Float32Array => {
     const list = this.free.get(length);
     const reused = list?.pop();
     let a: Float32Array;
@@ -125,7 +125,7 @@ export class StoragePool {
       a = fromStorage ?? this.base(length);
     } else {
       a = reused;
-      a.fill(0);
+      if (zeroed) a.fill(0);
     }
     this.lent.push(a);
     return a;

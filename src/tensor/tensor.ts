@@ -9,8 +9,11 @@ export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 export type Shape = readonly number[];
 
-/** Creates the zero-filled storage of a float32 tensor of `length` elements. */
-export type Float32Allocator = (length: number) => Float32Array;
+/**
+ * Creates the storage of a float32 tensor of `length` elements: zero-filled, unless `zeroed`
+ * is false (the caller overwrites every element before reading; see `allocateOverwritten`).
+ */
+export type Float32Allocator = (length: number, zeroed?: boolean) => Float32Array;
 
 let float32Allocator: Float32Allocator | null = null;
 
@@ -49,6 +52,16 @@ export function allocateInt32(length: number): Int32Array {
 export function allocate(dtype: DType, length: number): FloatArray {
   if (dtype === 'float64') return new Float64Array(length);
   return float32Allocator === null ? new Float32Array(length) : float32Allocator(length);
+}
+
+/**
+ * As `allocate`, for storage the caller overwrites entirely before reading it (a kernel's
+ * output): inside a StoragePool run it may hold the previous step's numbers instead of
+ * zeros, which saves clearing it. Elsewhere it is zero-filled like any other.
+ */
+export function allocateOverwritten(dtype: DType, length: number): FloatArray {
+  if (dtype === 'float64') return new Float64Array(length);
+  return float32Allocator === null ? new Float32Array(length) : float32Allocator(length, false);
 }
 
 export function dtypeOf(data: FloatArray): DType {

@@ -261,8 +261,10 @@ export function runEpochs(
   const { hasVal, model, params, optimizer, best, stopper } = setup;
   // Each epoch's activations, gradients and masks are recycled into the next (see
   // StoragePool): step and evaluate return numbers only, and what outlives them (weights,
-  // optimizer state, gradients, the best weights below) is allocated outside the pool.
-  const pool = new StoragePool();
+  // optimizer state, gradients, the best weights below) is allocated outside the pools. One
+  // pool each: a pool keeps only what its last run used, and the two need different arrays.
+  const stepPool = new StoragePool();
+  const evalPool = new StoragePool();
   const history: EpochMetrics[] = [];
   let bestEpoch = 0;
   let totalMs = 0;
@@ -270,8 +272,8 @@ export function runEpochs(
     for (let epoch = 1; epoch <= config.epochs; epoch++) {
       if (hooks.shouldStop?.() === true) break;
       const start = performance.now();
-      const trainLoss = pool.run(step);
-      const ev = pool.run(evaluate);
+      const trainLoss = stepPool.run(step);
+      const ev = evalPool.run(evaluate);
       const ms = performance.now() - start;
       totalMs += ms;
       const decision = hasVal
@@ -296,7 +298,9 @@ export function runEpochs(
       if (decision.stop) break;
     }
   } finally {
-    pool.clear(); // its arrays may live in the kernels' memory: give them back
+    // Their arrays may live in the kernels' memory: give them back.
+    stepPool.clear();
+    evalPool.clear();
   }
 
   if (bestEpoch > 0) for (let i = 0; i < params.length; i++) params[i]!.value.data.set(best[i]!);

@@ -6,7 +6,12 @@ import { WasmStorage } from '../../src/kernels/wasm/storage.js';
 import { karateClub } from '../../src/data/karate.js';
 import { stochasticBlockModel } from '../../src/data/sbm.js';
 import { StoragePool, setStoragePoolMode, unpooled } from '../../src/tensor/pool.js';
-import { Tensor, allocate, setFloat32Allocator } from '../../src/tensor/tensor.js';
+import {
+  Tensor,
+  allocate,
+  allocateOverwritten,
+  setFloat32Allocator,
+} from '../../src/tensor/tensor.js';
 import { trainMiniBatch } from '../../src/train/minibatch.js';
 import { trainNodeClassifier } from '../../src/train/node-classification.js';
 import { paperRecipe } from '../../src/train/recipes.js';
@@ -31,6 +36,21 @@ describe('StoragePool', () => {
     const third = pool.run(() => allocate('float32', 11));
     expect(third).not.toBe(first);
     expect(third.length).toBe(11);
+  });
+
+  it('allocateOverwritten may hand back the previous numbers (the caller overwrites them)', () => {
+    const pool = new StoragePool();
+    const first = pool.run(() => {
+      const a = allocateOverwritten('float32', 6) as Float32Array;
+      expect(Array.from(a)).toEqual([0, 0, 0, 0, 0, 0]); // fresh storage is zero
+      a.fill(5);
+      return a;
+    });
+    const again = pool.run(() => allocateOverwritten('float32', 6));
+    expect(again).toBe(first);
+    expect(Array.from(again)).toEqual([5, 5, 5, 5, 5, 5]);
+    // Outside a pool it is ordinary zeroed storage.
+    expect(Array.from(allocateOverwritten('float32', 3))).toEqual([0, 0, 0]);
   });
 
   it('lends each array once per run', () => {

@@ -3,7 +3,7 @@
  * the kink x = 0 (so parity fixtures agree even when an input lands exactly there).
  */
 import { kernels } from '../../kernels/backend.js';
-import { Tensor, allocate } from '../../tensor/tensor.js';
+import { Tensor, allocate, allocateOverwritten } from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 
 /** y = f(x) elementwise; backward multiplies by f'(x), evaluated at the input. */
@@ -14,11 +14,11 @@ function pointwise(
   derivative: (v: number) => number,
 ): Variable {
   const xs = x.data;
-  const y = allocate(x.value.dtype, xs.length);
+  const y = allocateOverwritten(x.value.dtype, xs.length);
   for (let i = 0; i < xs.length; i++) y[i] = f(xs[i]!);
   return record(name, new Tensor(y, x.shape), [x], (g) => {
     const gs = g.data;
-    const dx = allocate(x.value.dtype, xs.length);
+    const dx = allocateOverwritten(x.value.dtype, xs.length);
     for (let i = 0; i < xs.length; i++) dx[i] = gs[i]! * derivative(xs[i]!);
     return [new Tensor(dx, x.shape)];
   });
@@ -60,10 +60,10 @@ export function elu(x: Variable, alpha = 1): Variable {
   }
   const xs = x.data;
   const n = xs.length;
-  const y = allocate(x.value.dtype, n);
+  const y = allocateOverwritten(x.value.dtype, n);
   kernels().elu(xs, alpha, y, n);
   return record('elu', new Tensor(y, x.shape), [x], (g) => {
-    const dx = allocate(x.value.dtype, n);
+    const dx = allocateOverwritten(x.value.dtype, n);
     kernels().eluBackwardFromOutput(xs, y, g.data, alpha, dx, n); // alpha·eˣ = y + alpha
     return [new Tensor(dx, x.shape)];
   });

@@ -3,7 +3,13 @@ import { kernels } from '../../kernels/backend.js';
 import type { DropoutMask } from '../../kernels/kernels.js';
 import { dropoutMask } from '../../kernels/reference/elementwise.js';
 import type { Random } from '../../tensor/random.js';
-import { type DType, type FloatArray, Tensor, allocate } from '../../tensor/tensor.js';
+import {
+  type DType,
+  type FloatArray,
+  Tensor,
+  allocate,
+  allocateOverwritten,
+} from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 
 function checkProbability(op: string, p: number): void {
@@ -35,7 +41,7 @@ export function dropoutScale(length: number, p: number, rng: Random, dtype: DTyp
   if (!Number.isInteger(length) || length < 0) {
     throw new RangeError(`dropoutScale: length must be a non-negative integer, found ${length}`);
   }
-  const mask = allocate(dtype, length);
+  const mask = allocateOverwritten(dtype, length);
   if (p === 0) return mask.fill(1);
   kernels().dropout(drawDropoutMask(p, rng), null, mask, length);
   return mask;
@@ -50,10 +56,10 @@ export function dropout(x: Variable, p: number, rng: Random, training: boolean):
   if (!training || p === 0) return x;
   const n = x.value.size;
   const mask = drawDropoutMask(p, rng);
-  const out = allocate(x.value.dtype, n);
+  const out = allocateOverwritten(x.value.dtype, n);
   kernels().dropout(mask, x.data, out, n);
   return record('dropout', new Tensor(out, x.shape), [x], (g) => {
-    const dx = allocate(x.value.dtype, n);
+    const dx = allocateOverwritten(x.value.dtype, n);
     kernels().dropout(mask, g.data, dx, n);
     return [new Tensor(dx, x.shape)];
   });

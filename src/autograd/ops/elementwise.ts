@@ -1,6 +1,6 @@
 /** Elementwise arithmetic on same-shape tensors, plus the bias broadcast over rows. */
 import { kernels } from '../../kernels/backend.js';
-import { Tensor, allocate } from '../../tensor/tensor.js';
+import { Tensor, allocate, allocateOverwritten } from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 import { expectSameDtype, expectSameShape } from './validate.js';
 
@@ -97,7 +97,7 @@ export function addRowVector(x: Variable, bias: Variable): Variable {
   expectSameDtype(op, 'x', x, 'bias', bias);
   const xs = x.data;
   const bs = bias.data;
-  const out = allocate(x.value.dtype, xs.length); // [N, D]
+  const out = allocateOverwritten(x.value.dtype, xs.length); // [N, D]
   const rows = d === 0 ? 0 : xs.length / d;
   kernels().addRowVector(xs, bs, rows, d, out);
   return record(op, new Tensor(out, x.shape), [x, bias], (g) => {

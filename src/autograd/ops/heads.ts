@@ -2,7 +2,7 @@
  * Per-head operations on features laid out heads-major: a row of width H·C holds head h in
  * columns h·C .. h·C + C − 1 (PyG's `view(-1, H, C)`).
  */
-import { Tensor, allocate, formatShape } from '../../tensor/tensor.js';
+import { Tensor, allocate, allocateOverwritten, formatShape } from '../../tensor/tensor.js';
 import { kernels } from '../../kernels/backend.js';
 import { type Variable, record } from '../variable.js';
 import { channelsPerHead, expect2d, expectSameDtype } from './validate.js';
@@ -23,7 +23,7 @@ export function headDot(x: Variable, att: Variable, heads: number): Variable {
   expectSameDtype(op, 'x', x, 'att', att);
   const xs = x.data;
   const a = att.data;
-  const out = allocate(x.value.dtype, rows * heads); // [R, H]
+  const out = allocateOverwritten(x.value.dtype, rows * heads); // [R, H]
   kernels().headDot(xs, a, rows, heads, c, out);
   return record(op, new Tensor(out, [rows, heads]), [x, att], (g) => {
     // dx[r, h·C + k] = g[r, h] · att[h·C + k];  datt[h·C + k] = Σ_r g[r, h] · x[r, h·C + k]

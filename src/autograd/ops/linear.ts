@@ -9,7 +9,13 @@
  */
 import { kernels } from '../../kernels/backend.js';
 import type { CsrMatrix } from '../../kernels/kernels.js';
-import { type FloatArray, Tensor, allocate, formatShape } from '../../tensor/tensor.js';
+import {
+  type FloatArray,
+  Tensor,
+  allocate,
+  allocateOverwritten,
+  formatShape,
+} from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 import { checkCsr } from './sparse.js';
 import { expect2d, expectSameDtype } from './validate.js';
@@ -43,7 +49,7 @@ function sparseLinear(
   }
   checkCsr('linear', a);
   const dtype = weight.value.dtype;
-  const out = allocate(dtype, a.rows * outF); // [N, out]
+  const out = allocateOverwritten(dtype, a.rows * outF); // [N, out]
   kernels().sparseLinear(a, weight.data, outF, bias === null ? null : bias.data, out);
   const inputs = bias === null ? [weight] : [weight, bias];
   return record('linear', new Tensor(out, [a.rows, outF]), inputs, (g) => {
@@ -66,7 +72,7 @@ function denseLinear(x: Variable, weight: Variable, bias: Variable | null): Vari
   }
   expectSameDtype('linear', 'x', x, 'weight', weight);
   const dtype = x.value.dtype;
-  const out = allocate(dtype, n * outF); // [N, out]
+  const out = allocateOverwritten(dtype, n * outF); // [N, out]
   const k = kernels();
   k.gemm({
     transA: false,

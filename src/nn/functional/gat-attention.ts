@@ -5,7 +5,7 @@
 import { type Variable, record } from '../../autograd/variable.js';
 import { kernels } from '../../kernels/backend.js';
 import type { GatAttentionArgs, TargetCsr } from '../../kernels/kernels.js';
-import { Tensor, allocate } from '../../tensor/tensor.js';
+import { Tensor, allocate, allocateOverwritten } from '../../tensor/tensor.js';
 import type { AttentionOptions, AttentionResult } from './gatv2-attention.js';
 
 /**
@@ -37,8 +37,8 @@ export function gatAttention(
     negativeSlope,
     dropScale,
   };
-  const out = allocate(dtype, graph.numDst * HC);
-  const alpha = allocate(dtype, E * heads);
+  const out = allocateOverwritten(dtype, graph.numDst * HC);
+  const alpha = allocateOverwritten(dtype, E * heads);
   kernels().gatAttentionForward(args, { out, alpha });
 
   const inputs = scoreEdge === null ? [x, scoreSrc, scoreDst] : [x, scoreSrc, scoreDst, scoreEdge];

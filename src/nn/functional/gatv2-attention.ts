@@ -5,7 +5,7 @@
 import { type Variable, record } from '../../autograd/variable.js';
 import { kernels } from '../../kernels/backend.js';
 import type { Gatv2AttentionArgs, TargetCsr } from '../../kernels/kernels.js';
-import { type FloatArray, Tensor, allocate } from '../../tensor/tensor.js';
+import { type FloatArray, Tensor, allocate, allocateOverwritten } from '../../tensor/tensor.js';
 
 export interface AttentionOptions {
   readonly heads: number;
@@ -51,8 +51,8 @@ export function gatv2Attention(
     negativeSlope,
     dropScale,
   };
-  const out = allocate(dtype, graph.numDst * HC);
-  const alpha = allocate(dtype, E * heads);
+  const out = allocateOverwritten(dtype, graph.numDst * HC);
+  const alpha = allocateOverwritten(dtype, E * heads);
   kernels().gatv2AttentionForward(args, { out, alpha });
 
   const inputs = edge === null ? [xl, xr, att] : [xl, xr, att, edge];
