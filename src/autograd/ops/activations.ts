@@ -3,7 +3,7 @@
  * the kink x = 0 (so parity fixtures agree even when an input lands exactly there).
  */
 import { kernels } from '../../kernels/backend.js';
-import { Tensor, allocate, allocateOverwritten } from '../../tensor/tensor.js';
+import { Tensor, allocateOverwritten } from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 
 /** y = f(x) elementwise; backward multiplies by f'(x), evaluated at the input. */

@@ -3,13 +3,7 @@ import { kernels } from '../../kernels/backend.js';
 import type { DropoutMask } from '../../kernels/kernels.js';
 import { dropoutMask } from '../../kernels/reference/elementwise.js';
 import type { Random } from '../../tensor/random.js';
-import {
-  type DType,
-  type FloatArray,
-  Tensor,
-  allocate,
-  allocateOverwritten,
-} from '../../tensor/tensor.js';
+import { type DType, type FloatArray, Tensor, allocateOverwritten } from '../../tensor/tensor.js';
 import { type Variable, record } from '../variable.js';
 
 function checkProbability(op: string, p: number): void {
