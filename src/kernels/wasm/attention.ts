@@ -74,10 +74,19 @@ function operandBytes(operands: readonly Operand[]): number {
   return bytes;
 }
 
+/** The largest in-degree of a target. */
+function widestTarget(graph: TargetCsr): number {
+  const { ptr, numDst } = graph;
+  let widest = 0;
+  for (let i = 0; i < numDst; i++) widest = Math.max(widest, ptr[i + 1]! - ptr[i]!);
+  return widest;
+}
+
 /**
  * Runs `call` over ranges of targets. `resident` operands are whole (width = total floats),
  * `perTarget` have `width` floats per target, `perEdge` per edge slot. Returns false, having
- * done nothing, when a single target's edges cannot fit in the arena.
+ * done nothing, when a single target's edges cannot fit in the arena. `widest` is the
+ * graph's widest in-degree when the caller knows it (-1: computed here if needed).
  */
 function runByTargets(
   arena: WasmArena,
@@ -87,6 +96,7 @@ function runByTargets(
   perEdge: readonly Operand[],
   scratchBytes: number,
   call: ChunkCall,
+  widest = -1,
 ): boolean {
   const { numDst, ptr, src } = graph;
   if (numDst === 0) return true;
@@ -95,13 +105,23 @@ function runByTargets(
   const fixedBytes = operandBytes(resident) + scratchBytes + slack;
   const itemBytes = 4 + operandBytes(perTarget);
   const entryBytes = 4 + operandBytes(perEdge);
-  let widest = 0;
-  for (let i = 0; i < numDst; i++) widest = Math.max(widest, ptr[i + 1]! - ptr[i]!);
-  if (fixedBytes + 2 * itemBytes + widest * entryBytes > arena.capacity) return false;
   // A range always holds at least one target, so a hub wider than the budget gets its own.
   const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
-  const bounds = planRanges(numDst, ptr, itemBytes, entryBytes, budget);
-  const [maxTargets, maxEdges] = largestRange(bounds, ptr);
+  const entries = ptr[numDst]! - ptr[0]!;
+  let bounds: number[];
+  let maxTargets: number;
+  let maxEdges: number;
+  if (Math.max(2, numDst) * itemBytes + entries * entryBytes <= budget) {
+    // All targets in one range (what planRanges returns then), without its loop over them.
+    bounds = [0, numDst];
+    maxTargets = numDst;
+    maxEdges = entries;
+  } else {
+    if (widest < 0) widest = widestTarget(graph);
+    if (fixedBytes + 2 * itemBytes + widest * entryBytes > arena.capacity) return false;
+    bounds = planRanges(numDst, ptr, itemBytes, entryBytes, budget);
+    [maxTargets, maxEdges] = largestRange(bounds, ptr);
+  }
 
   arena.reset();
   const residentOff = resident.map((o) => allocOperand(arena, o.data, o.width));
@@ -189,11 +209,8 @@ const CACHE_BYTES = 16 * 1024 * 1024;
  * How many edges of one target the backward kernels cache <g_i, x_j> for (one head, or H and
  * C multiples of 4; 0: recompute): the widest in-degree, when that fits in CACHE_BYTES.
  */
-function cacheEdges(graph: TargetCsr, heads: number, channels: number): number {
+function cacheEdges(widest: number, heads: number, channels: number): number {
   if (heads !== 1 && ((heads & 3) !== 0 || (channels & 3) !== 0)) return 0;
-  const { ptr, numDst } = graph;
-  let widest = 0;
-  for (let i = 0; i < numDst; i++) widest = Math.max(widest, ptr[i + 1]! - ptr[i]!);
   return widest * heads * 4 <= CACHE_BYTES ? widest : 0;
 }
 
@@ -306,7 +323,8 @@ export function createGatv2Backward(
     const { gradXl, gradXr, gradEdge, gradAtt } = outputs;
     const HC = H * C;
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
-    const cached = cacheEdges(graph, H, C);
+    const widest = widestTarget(graph);
+    const cached = cacheEdges(widest, H, C);
     const ran =
       isFloat32(xl) &&
       isFloat32(xr) &&
@@ -365,6 +383,7 @@ export function createGatv2Backward(
             cached,
           );
         },
+        widest,
       );
     if (!ran) gatv2AttentionBackwardReference(args, alpha, gradOut, outputs);
   };
@@ -459,7 +478,8 @@ export function createGatBackward(
     const { gradX, gradScoreSrc, gradScoreDst, gradScoreEdge } = outputs;
     const HC = H * C;
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
-    const cached = cacheEdges(graph, H, C);
+    const widest = widestTarget(graph);
+    const cached = cacheEdges(widest, H, C);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&
@@ -518,6 +538,7 @@ export function createGatBackward(
             cached,
           );
         },
+        widest,
       );
     if (!ran) gatAttentionBackwardReference(args, alpha, gradOut, outputs);
   };

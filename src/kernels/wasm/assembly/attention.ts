@@ -451,6 +451,10 @@ export function gatv2Backward(
   gatherCapacity: i32,
   cacheEdges: i32,
 ): void {
+  if (heads == 1) {
+    gatv2BackwardOneHead(numDst, channels, ptr, src, xl, xr, edge, att, slope, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+    return;
+  }
   const width = heads * channels;
   const rowBytes = <usize>width << 2;
   const dotH = scratch;
@@ -1668,5 +1672,180 @@ function gatBackwardOneHead(
       addRow(<usize>i32x4.extract_lane(gx, 3), gRow, lane3(value), full, tail, tailMask);
     }
     setF32(gradScoreDst, i, f32At(gradScoreDst, i) + f32x4.extract_lane(allSum(gDst), 0));
+  }
+}
+
+/** dst += v (a whole vector), or only its `tailMask` lanes when `partial`. */
+// @ts-ignore: decorator
+@inline
+function addAt(dst: usize, v: v128, partial: bool, tailMask: v128): void {
+  const old = v128.load(dst);
+  const sum = f32x4.add(old, v);
+  v128.store(dst, partial ? v128.bitselect(sum, old, tailMask) : sum);
+}
+
+/**
+ * GATv2 backward of one block of four edges over the chunk of channels at byte offset o
+ * (`partial`: the C mod 4 tail): with gE_k = ∂L/∂e and value_k = α̃ of edge k, adds
+ * Σ_k gE_k·LeakyReLU(z_k) into gradAtt, ∂L/∂z_k into gradXr (summed), gradEdge_k and, with
+ * value_k·g_i, gradXl_k. Rows of lanes past the end are the zero row (reads) and spare rows
+ * (writes), with gE = value = 0.
+ */
+// @ts-ignore: decorator
+@inline
+function gatv2BackwardChunk(
+  o: usize,
+  partial: bool,
+  tailMask: v128,
+  r0: usize, r1: usize, r2: usize, r3: usize,
+  e0: usize, e1: usize, e2: usize, e3: usize,
+  x0: usize, x1: usize, x2: usize, x3: usize,
+  d0: usize, d1: usize, d2: usize, d3: usize,
+  gE0: v128, gE1: v128, gE2: v128, gE3: v128,
+  v0: v128, v1: v128, v2: v128, v3: v128,
+  hasEdge: bool,
+  hasGradEdge: bool,
+  xrRow: usize,
+  att: usize,
+  gRow: usize,
+  gradAtt: usize,
+  gxrRow: usize,
+  slopeV: v128,
+  flip: v128,
+): void {
+  const xrV = v128.load(xrRow + o);
+  const attV = v128.load(att + o);
+  const gV = v128.load(gRow + o);
+  let z0 = f32x4.add(v128.load(r0 + o), xrV);
+  let z1 = f32x4.add(v128.load(r1 + o), xrV);
+  let z2 = f32x4.add(v128.load(r2 + o), xrV);
+  let z3 = f32x4.add(v128.load(r3 + o), xrV);
+  if (hasEdge) {
+    z0 = f32x4.add(z0, v128.load(e0 + o));
+    z1 = f32x4.add(z1, v128.load(e1 + o));
+    z2 = f32x4.add(z2, v128.load(e2 + o));
+    z3 = f32x4.add(z3, v128.load(e3 + o));
+  }
+  // LeakyReLU'(z) = 1 where z > 0, else slope: slope ^ ((1 ^ slope) & mask), exact; then
+  // LeakyReLU(z) = z·LeakyReLU'(z), so with u = gE·LeakyReLU'(z) the two gradients are u·z
+  // (into att) and u·att (into z).
+  const zero = f32x4.splat(0);
+  const u0 = f32x4.mul(gE0, v128.xor(slopeV, v128.and(flip, f32x4.gt(z0, zero))));
+  const u1 = f32x4.mul(gE1, v128.xor(slopeV, v128.and(flip, f32x4.gt(z1, zero))));
+  const u2 = f32x4.mul(gE2, v128.xor(slopeV, v128.and(flip, f32x4.gt(z2, zero))));
+  const u3 = f32x4.mul(gE3, v128.xor(slopeV, v128.and(flip, f32x4.gt(z3, zero))));
+  const attGrad = f32x4.add(madd(u1, z1, f32x4.mul(u0, z0)), madd(u3, z3, f32x4.mul(u2, z2)));
+  const gZ0 = f32x4.mul(u0, attV);
+  const gZ1 = f32x4.mul(u1, attV);
+  const gZ2 = f32x4.mul(u2, attV);
+  const gZ3 = f32x4.mul(u3, attV);
+  addAt(gradAtt + o, attGrad, partial, tailMask);
+  addAt(gxrRow + o, f32x4.add(f32x4.add(gZ0, gZ1), f32x4.add(gZ2, gZ3)), partial, tailMask);
+  addAt(x0 + o, madd(v0, gV, gZ0), partial, tailMask);
+  addAt(x1 + o, madd(v1, gV, gZ1), partial, tailMask);
+  addAt(x2 + o, madd(v2, gV, gZ2), partial, tailMask);
+  addAt(x3 + o, madd(v3, gV, gZ3), partial, tailMask);
+  if (hasGradEdge) {
+    addAt(d0 + o, gZ0, partial, tailMask);
+    addAt(d1 + o, gZ1, partial, tailMask);
+    addAt(d2 + o, gZ2, partial, tailMask);
+    addAt(d3 + o, gZ3, partial, tailMask);
+  }
+}
+
+function gatv2BackwardOneHead(
+  numDst: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  slope: f32,
+  dropScale: usize,
+  alpha: usize,
+  gradOut: usize,
+  gradXl: usize,
+  gradXr: usize,
+  gradEdge: usize,
+  gradAtt: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+  cacheEdges: i32,
+): void {
+  const rowBytes = <usize>channels << 2;
+  const gather = scratch + headScratchBytes(1);
+  const cache = gather + <usize>max(gatherCapacity, 1) * rowBytes;
+  const cacheBytes: usize = cacheEdges > 0 ? (<usize>cacheEdges << 2) + 16 : 0;
+  const zero = zeroRowAt(scratch, cache + cacheBytes - scratch, channels);
+  const zeroV = i32x4.splat(<i32>zero);
+  const spareV = spareRows(zero, channels);
+  const full = channels >> 2;
+  const tail = channels & 3;
+  const fullBytes = <usize>full << 4;
+  const tailMask = i32x4.lt_s(iconst(I_LANES), i32x4.splat(tail));
+  const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
+  const slopeV = f32x4.splat(slope);
+  const flip = v128.xor(fconst(F_ONE), slopeV);
+  const hasEdge = edge != 0;
+  const hasGradEdge = gradEdge != 0;
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    if (begin == end) continue;
+    const gRow = gradOut + <usize>i * rowBytes;
+    const xrRow = xr + <usize>i * rowBytes;
+    const gxrRow = gradXr + <usize>i * rowBytes;
+    const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    const cached = end - begin <= cacheEdges;
+    const dot = backwardDotOneHead(alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, gRow, full, tail, tailMask, cached ? cache : 0);
+    for (let p = begin; p < end; p += 4) {
+      const valid = validLanes(p, end);
+      const a = blockAlpha(alpha, p, valid);
+      const scale = blockScale(dropScale, p, valid);
+      const rows = rowAddresses(src, p, begin, xl, rowBytes, gathered, laneRows, valid, zeroV);
+      const gA = cached ? v128.load(cache + (<usize>(p - begin) << 2)) : fourDots(gRow, rows, full, tail, tailMask);
+      const gE = v128.and(f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), dot)), valid);
+      const value = f32x4.mul(a, scale);
+      const j = v128.load(src + (<usize>p << 2));
+      const gxl = v128.bitselect(i32x4.add(i32x4.splat(<i32>gradXl), i32x4.mul(j, i32x4.splat(<i32>rowBytes))), spareV, valid);
+      const edges = hasEdge ? edgeRowAddresses(edge, p, rowBytes, laneRows, valid, zeroV) : zeroV;
+      const gEdges = hasGradEdge
+        ? v128.bitselect(i32x4.add(i32x4.splat(<i32>(gradEdge + <usize>p * rowBytes)), laneRows), spareV, valid)
+        : spareV;
+      const r0 = <usize>i32x4.extract_lane(rows, 0);
+      const r1 = <usize>i32x4.extract_lane(rows, 1);
+      const r2 = <usize>i32x4.extract_lane(rows, 2);
+      const r3 = <usize>i32x4.extract_lane(rows, 3);
+      const e0 = <usize>i32x4.extract_lane(edges, 0);
+      const e1 = <usize>i32x4.extract_lane(edges, 1);
+      const e2 = <usize>i32x4.extract_lane(edges, 2);
+      const e3 = <usize>i32x4.extract_lane(edges, 3);
+      const x0 = <usize>i32x4.extract_lane(gxl, 0);
+      const x1 = <usize>i32x4.extract_lane(gxl, 1);
+      const x2 = <usize>i32x4.extract_lane(gxl, 2);
+      const x3 = <usize>i32x4.extract_lane(gxl, 3);
+      const d0 = <usize>i32x4.extract_lane(gEdges, 0);
+      const d1 = <usize>i32x4.extract_lane(gEdges, 1);
+      const d2 = <usize>i32x4.extract_lane(gEdges, 2);
+      const d3 = <usize>i32x4.extract_lane(gEdges, 3);
+      const gE0 = lane0(gE);
+      const gE1 = lane1(gE);
+      const gE2 = lane2(gE);
+      const gE3 = lane3(gE);
+      const v0 = lane0(value);
+      const v1 = lane1(value);
+      const v2 = lane2(value);
+      const v3 = lane3(value);
+      let o: usize = 0;
+      for (; o < fullBytes; o += 16) {
+        gatv2BackwardChunk(o, false, tailMask, r0, r1, r2, r3, e0, e1, e2, e3, x0, x1, x2, x3, d0, d1, d2, d3, gE0, gE1, gE2, gE3, v0, v1, v2, v3, hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip);
+      }
+      if (tail != 0) {
+        gatv2BackwardChunk(o, true, tailMask, r0, r1, r2, r3, e0, e1, e2, e3, x0, x1, x2, x3, d0, d1, d2, d3, gE0, gE1, gE2, gE3, v0, v1, v2, v3, hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip);
+      }
+    }
   }
 }
