@@ -9,7 +9,9 @@ import type { Kernels } from '../../src/kernels/kernels.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 
 export async function residentWasmKernels(every: 'all' | 'some'): Promise<Kernels> {
-  const base = await loadWasmKernels({});
+  // The partly resident variant streams in small chunks, so that in-place arrays meet the
+  // chunk loops too (offsets of later chunks).
+  const base = await loadWasmKernels(every === 'all' ? {} : { chunkBytes: 4096 });
   const storage = base.poolStorage;
   if (storage === undefined) throw new Error('the WebAssembly kernels have no pool storage');
   let state = 12345;

@@ -25,6 +25,11 @@ type SparseLinearBackward = (
   gradBias: FloatArray | null,
 ) => void;
 
+/** Byte offset of an array that lives in WebAssembly memory, −1 for others (and null). */
+function residentAt(arena: WasmArena, a: Float32Array | null): number {
+  return a === null ? -1 : (arena.residentOffsets(a)?.[0] ?? -1);
+}
+
 function maxRowEntries(rowPtr: Int32Array, rows: number): number {
   let most = 0;
   for (let r = 0; r < rows; r++) most = Math.max(most, rowPtr[r + 1]! - rowPtr[r]!);
@@ -85,14 +90,17 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
       return;
     }
     const { bounds, maxRows, maxEntries } = plan;
+    // Values and out already in WebAssembly memory (pooled storage) are used in place.
+    const valuesAt = residentAt(arena, values);
+    const outAt = residentAt(arena, out);
     arena.reset();
     const wOff = arena.alloc(F * O * 4);
     const wtOff = arena.alloc(F * O * 4);
     const biasOff = arena.alloc(O * 4);
     const ptrOff = arena.alloc((maxRows + 1) * 4);
     const idxOff = arena.alloc(maxEntries * 4);
-    const valOff = arena.alloc(maxEntries * 4);
-    const outOff = arena.alloc(maxRows * O * 4);
+    const valOff = valuesAt < 0 ? arena.alloc(maxEntries * 4) : 0;
+    const outOff = outAt < 0 ? arena.alloc(maxRows * O * 4) : 0;
     const heap = arena.f32;
     const heapI32 = arena.i32;
     heap.set(weight.subarray(0, O * F), wOff >> 2);
@@ -105,9 +113,11 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
       const q1 = rowPtr[r1]!;
       heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
       heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
-      heap.set(values.subarray(q0, q1), valOff >> 2);
-      wasm.spmmBias(r1 - r0, O, ptrOff, idxOff, valOff, wtOff, bias === null ? 0 : biasOff, outOff);
-      out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
+      if (valuesAt < 0) heap.set(values.subarray(q0, q1), valOff >> 2);
+      const vals = valuesAt < 0 ? valOff : valuesAt + q0 * 4;
+      const rowsOut = outAt < 0 ? outOff : outAt + r0 * O * 4;
+      wasm.spmmBias(r1 - r0, O, ptrOff, idxOff, vals, wtOff, bias === null ? 0 : biasOff, rowsOut);
+      if (outAt < 0) out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
     }
   };
 }
@@ -134,14 +144,18 @@ export function createSparseLinearBackward(
       return;
     }
     const { bounds, maxRows, maxEntries } = plan;
+    // Arrays already in WebAssembly memory (pooled storage) are used in place.
+    const valuesAt = residentAt(arena, values);
+    const gradOutAt = residentAt(arena, gradOut);
+    const gradWeightAt = residentAt(arena, gradWeight);
     arena.reset();
     const gwtOff = arena.alloc(F * O * 4); // (Gᵀ A)ᵀ = Aᵀ G [F, O], accumulated over chunks
-    const gwOff = arena.alloc(F * O * 4);
+    const gwOff = gradWeightAt < 0 ? arena.alloc(F * O * 4) : gradWeightAt;
     const gbOff = arena.alloc(O * 4);
     const ptrOff = arena.alloc((maxRows + 1) * 4);
     const idxOff = arena.alloc(maxEntries * 4);
-    const valOff = arena.alloc(maxEntries * 4);
-    const gOff = arena.alloc(maxRows * O * 4);
+    const valOff = valuesAt < 0 ? arena.alloc(maxEntries * 4) : 0;
+    const gOff = gradOutAt < 0 ? arena.alloc(maxRows * O * 4) : 0;
     const heap = arena.f32;
     const heapI32 = arena.i32;
     heap.fill(0, gwtOff >> 2, (gwtOff >> 2) + F * O);
@@ -153,16 +167,18 @@ export function createSparseLinearBackward(
       const q1 = rowPtr[r1]!;
       heapI32.set(rowPtr.subarray(r0, r1 + 1), ptrOff >> 2);
       heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
-      heap.set(values.subarray(q0, q1), valOff >> 2);
-      heap.set(gradOut.subarray(r0 * O, r1 * O), gOff >> 2);
+      if (valuesAt < 0) heap.set(values.subarray(q0, q1), valOff >> 2);
+      if (gradOutAt < 0) heap.set(gradOut.subarray(r0 * O, r1 * O), gOff >> 2);
+      const vals = valuesAt < 0 ? valOff : valuesAt + q0 * 4;
+      const g = gradOutAt < 0 ? gOff : gradOutAt + r0 * O * 4;
       // Gradient rows scatter into gwt while their column sums accumulate, in one pass.
       const gwt = gradWeight === null ? 0 : gwtOff;
       const gb = gradBias === null ? 0 : gbOff;
-      wasm.spmmTransposedSums(r1 - r0, O, ptrOff, idxOff, valOff, gOff, gwt, gb);
+      wasm.spmmTransposedSums(r1 - r0, O, ptrOff, idxOff, vals, g, gwt, gb);
     }
     if (gradWeight !== null) {
       wasm.transposeStrips(F, O, gwtOff, gwOff);
-      gradWeight.set(heap.subarray(gwOff >> 2, (gwOff >> 2) + O * F));
+      if (gradWeightAt < 0) gradWeight.set(heap.subarray(gwOff >> 2, (gwOff >> 2) + O * F));
     }
     if (gradBias !== null) gradBias.set(heap.subarray(gbOff >> 2, (gbOff >> 2) + O));
   };
