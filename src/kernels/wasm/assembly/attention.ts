@@ -1014,6 +1014,60 @@ function fourDots(g: usize, rows: v128, full: i32, tail: i32, tailMask: v128): v
   return hsum4(a0, a1, a2, a3);
 }
 
+/**
+ * fourDots, and in the same pass over the channels dst_k += v_k·g for four rows dst_k (the
+ * addresses in the lanes of `dsts`, v_k lane k of `values`): returns <g, r_k>.
+ */
+// @ts-ignore: decorator
+@inline
+function fourDotsAndScatter(g: usize, rows: v128, dsts: v128, values: v128, full: i32, tail: i32, tailMask: v128): v128 {
+  const r0 = <usize>i32x4.extract_lane(rows, 0);
+  const r1 = <usize>i32x4.extract_lane(rows, 1);
+  const r2 = <usize>i32x4.extract_lane(rows, 2);
+  const r3 = <usize>i32x4.extract_lane(rows, 3);
+  const d0 = <usize>i32x4.extract_lane(dsts, 0);
+  const d1 = <usize>i32x4.extract_lane(dsts, 1);
+  const d2 = <usize>i32x4.extract_lane(dsts, 2);
+  const d3 = <usize>i32x4.extract_lane(dsts, 3);
+  const v0 = lane0(values);
+  const v1 = lane1(values);
+  const v2 = lane2(values);
+  const v3 = lane3(values);
+  const fullBytes = <usize>full << 4;
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) {
+    const gV = v128.load(g + o);
+    a0 = madd(gV, v128.load(r0 + o), a0);
+    a1 = madd(gV, v128.load(r1 + o), a1);
+    a2 = madd(gV, v128.load(r2 + o), a2);
+    a3 = madd(gV, v128.load(r3 + o), a3);
+    v128.store(d0 + o, madd(v0, gV, v128.load(d0 + o)));
+    v128.store(d1 + o, madd(v1, gV, v128.load(d1 + o)));
+    v128.store(d2 + o, madd(v2, gV, v128.load(d2 + o)));
+    v128.store(d3 + o, madd(v3, gV, v128.load(d3 + o)));
+  }
+  if (tail != 0) {
+    const gV = v128.load(g + o);
+    a0 = f32x4.add(a0, v128.and(f32x4.mul(gV, v128.load(r0 + o)), tailMask));
+    a1 = f32x4.add(a1, v128.and(f32x4.mul(gV, v128.load(r1 + o)), tailMask));
+    a2 = f32x4.add(a2, v128.and(f32x4.mul(gV, v128.load(r2 + o)), tailMask));
+    a3 = f32x4.add(a3, v128.and(f32x4.mul(gV, v128.load(r3 + o)), tailMask));
+    let old = v128.load(d0 + o);
+    mergeTail(d0 + o, madd(v0, gV, old), old, tailMask);
+    old = v128.load(d1 + o);
+    mergeTail(d1 + o, madd(v1, gV, old), old, tailMask);
+    old = v128.load(d2 + o);
+    mergeTail(d2 + o, madd(v2, gV, old), old, tailMask);
+    old = v128.load(d3 + o);
+    mergeTail(d3 + o, madd(v3, gV, old), old, tailMask);
+  }
+  return hsum4(a0, a1, a2, a3);
+}
+
 /** Bytes from one row's start to the next in the one-head scratch rows (16-aligned, padded). */
 // @ts-ignore: decorator
 @inline
@@ -1581,6 +1635,16 @@ function blockScale(dropScale: usize, p: i32, valid: v128): v128 {
   return dropScale == 0 ? fconst(F_ONE) : v128.and(v128.load(dropScale + (<usize>p << 2)), valid);
 }
 
+/**
+ * LeakyReLU'(z) per lane: 1 where z > 0, else slope, as slope ^ ((1 ^ slope) & mask) with
+ * flip = 1 ^ slope (exact; no constant to build).
+ */
+// @ts-ignore: decorator
+@inline
+function reluSlope(z: v128, slopeV: v128, flip: v128): v128 {
+  return v128.xor(slopeV, v128.and(flip, f32x4.gt(z, f32x4.splat(0))));
+}
+
 /** Per-edge floats at ptr[p ..] += v in the lanes of `valid`; the others are rewritten as read. */
 // @ts-ignore: decorator
 @inline
@@ -1637,6 +1701,7 @@ function gatBackwardOneHead(
   const tailMask = i32x4.lt_s(iconst(I_LANES), i32x4.splat(tail));
   const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
   const slopeV = f32x4.splat(slope);
+  const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
@@ -1645,7 +1710,25 @@ function gatBackwardOneHead(
     const gRow = gradOut + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
     const cached = end - begin <= cacheEdges;
-    const dot = backwardDotOneHead(alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, gRow, full, tail, tailMask, cached ? cache : 0);
+    // First pass: <g_i, x_j> (kept in the cache), their α·scale-weighted sum, and
+    // gradX_j += α·scale·g_i, which needs nothing of the second pass. Rows whose weight is 0
+    // are skipped (written to a spare row), as in the reference.
+    let dotV = f32x4.splat(0);
+    for (let p = begin; p < end; p += 4) {
+      const valid = validLanes(p, end);
+      const value = f32x4.mul(blockAlpha(alpha, p, valid), blockScale(dropScale, p, valid));
+      const rows = rowAddresses(src, p, begin, x, rowBytes, gathered, laneRows, valid, zeroV);
+      const j = v128.load(src + (<usize>p << 2));
+      const gx = v128.bitselect(
+        i32x4.add(i32x4.splat(<i32>gradX), i32x4.mul(j, i32x4.splat(<i32>rowBytes))),
+        spareV,
+        f32x4.ne(value, f32x4.splat(0)),
+      );
+      const gA = fourDotsAndScatter(gRow, rows, gx, value, full, tail, tailMask);
+      if (cached) v128.store(cache + (<usize>(p - begin) << 2), gA);
+      dotV = madd(value, gA, dotV);
+    }
+    const dot = allSum(dotV);
     const t = f32x4.splat(f32At(scoreDst, i));
     let gDst = f32x4.splat(0);
     for (let p = begin; p < end; p += 4) {
@@ -1658,18 +1741,10 @@ function gatBackwardOneHead(
       const j = v128.load(src + (<usize>p << 2));
       let v = f32x4.add(gatherFloats(v128.bitselect(i32x4.add(i32x4.splat(<i32>scoreSrc), i32x4.shl(j, 2)), zeroV, valid)), t);
       if (scoreEdge != 0) v = f32x4.add(v, v128.load(scoreEdge + (<usize>p << 2)));
-      const gV = v128.and(f32x4.mul(f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), dot)), leakyReluSlope(v, slopeV)), valid);
+      const gV = v128.and(f32x4.mul(f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), dot)), reluSlope(v, slopeV, flip)), valid);
       scatterAdd(v128.bitselect(i32x4.add(i32x4.splat(<i32>gradScoreSrc), i32x4.shl(j, 2)), spareV, valid), gV);
       gDst = f32x4.add(gDst, gV);
       if (gradScoreEdge != 0) addBlock(gradScoreEdge, p, gV, valid);
-      // gradX_j += α·scale·g_i, skipped where that weight is 0 (as in the reference).
-      const value = f32x4.mul(a, scale);
-      const keep = f32x4.ne(value, f32x4.splat(0));
-      const gx = v128.bitselect(i32x4.add(i32x4.splat(<i32>gradX), i32x4.mul(j, i32x4.splat(<i32>rowBytes))), spareV, keep);
-      addRow(<usize>i32x4.extract_lane(gx, 0), gRow, lane0(value), full, tail, tailMask);
-      addRow(<usize>i32x4.extract_lane(gx, 1), gRow, lane1(value), full, tail, tailMask);
-      addRow(<usize>i32x4.extract_lane(gx, 2), gRow, lane2(value), full, tail, tailMask);
-      addRow(<usize>i32x4.extract_lane(gx, 3), gRow, lane3(value), full, tail, tailMask);
     }
     setF32(gradScoreDst, i, f32At(gradScoreDst, i) + f32x4.extract_lane(allSum(gDst), 0));
   }
@@ -1726,14 +1801,12 @@ function gatv2BackwardChunk(
     z2 = f32x4.add(z2, v128.load(e2 + o));
     z3 = f32x4.add(z3, v128.load(e3 + o));
   }
-  // LeakyReLU'(z) = 1 where z > 0, else slope: slope ^ ((1 ^ slope) & mask), exact; then
   // LeakyReLU(z) = z·LeakyReLU'(z), so with u = gE·LeakyReLU'(z) the two gradients are u·z
   // (into att) and u·att (into z).
-  const zero = f32x4.splat(0);
-  const u0 = f32x4.mul(gE0, v128.xor(slopeV, v128.and(flip, f32x4.gt(z0, zero))));
-  const u1 = f32x4.mul(gE1, v128.xor(slopeV, v128.and(flip, f32x4.gt(z1, zero))));
-  const u2 = f32x4.mul(gE2, v128.xor(slopeV, v128.and(flip, f32x4.gt(z2, zero))));
-  const u3 = f32x4.mul(gE3, v128.xor(slopeV, v128.and(flip, f32x4.gt(z3, zero))));
+  const u0 = f32x4.mul(gE0, reluSlope(z0, slopeV, flip));
+  const u1 = f32x4.mul(gE1, reluSlope(z1, slopeV, flip));
+  const u2 = f32x4.mul(gE2, reluSlope(z2, slopeV, flip));
+  const u3 = f32x4.mul(gE3, reluSlope(z3, slopeV, flip));
   const attGrad = f32x4.add(madd(u1, z1, f32x4.mul(u0, z0)), madd(u3, z3, f32x4.mul(u2, z2)));
   const gZ0 = f32x4.mul(u0, attV);
   const gZ1 = f32x4.mul(u1, attV);
