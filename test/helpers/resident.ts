@@ -10,8 +10,10 @@ import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 
 export async function residentWasmKernels(every: 'all' | 'some'): Promise<Kernels> {
   // The partly resident variant streams in small chunks, so that in-place arrays meet the
-  // chunk loops too (offsets of later chunks).
-  const base = await loadWasmKernels(every === 'all' ? {} : { chunkBytes: 4096 });
+  // chunk loops too (offsets of later chunks), and gathers the attention's source rows.
+  const base = await loadWasmKernels(
+    every === 'all' ? {} : { chunkBytes: 4096, gatherMinSourceBytes: 0 },
+  );
   const storage = base.poolStorage;
   if (storage === undefined) throw new Error('the WebAssembly kernels have no pool storage');
   let state = 12345;

@@ -11,6 +11,7 @@ import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
+import { residentWasmKernels } from '../helpers/resident.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
@@ -20,9 +21,14 @@ let wasm: Kernels;
  * and the attention kernels gather source rows even on these small graphs.
  */
 let chunked: Kernels;
+/** With every array, or some, already in WebAssembly memory (pooled storage, in place). */
+let residentAll: Kernels;
+let residentSome: Kernels;
 beforeAll(async () => {
   wasm = await loadWasmKernels();
   chunked = await loadWasmKernels({ chunkBytes: 2048, gatherMinSourceBytes: 0 });
+  residentAll = await residentWasmKernels('all');
+  residentSome = await residentWasmKernels('some');
 });
 
 function randomF32(length: number, rng: Random, scale = 1): Float32Array {
@@ -77,7 +83,7 @@ describe('wasm gemm', () => {
             const expected = Float32Array.from(start);
             const args = { transA, transB, m, n, k, a, b, accumulate };
             referenceKernels.gemm({ ...args, out: expected });
-            for (const kernels of [wasm, chunked]) {
+            for (const kernels of [wasm, chunked, residentAll, residentSome]) {
               const actual = Float32Array.from(start);
               kernels.gemm({ ...args, out: actual });
               expectAllClose(actual, expected, F32, `${kernels.name} gemm ${m}×${n}×${k}`);
@@ -121,7 +127,7 @@ describe('wasm spmm', () => {
         const start = randomF32(a.rows * n, rng);
         const expected = Float32Array.from(start);
         referenceKernels.spmm(a, b, n, expected, accumulate);
-        for (const kernels of [wasm, chunked]) {
+        for (const kernels of [wasm, chunked, residentAll, residentSome]) {
           const actual = Float32Array.from(start);
           kernels.spmm(a, b, n, actual, accumulate);
           expectAllClose(actual, expected, F32, 'spmm');
@@ -131,7 +137,7 @@ describe('wasm spmm', () => {
         const startT = randomF32(a.cols * n, rng);
         const expectedT = Float32Array.from(startT);
         referenceKernels.spmmTransposed(a, bt, n, expectedT, accumulate);
-        for (const kernels of [wasm, chunked]) {
+        for (const kernels of [wasm, chunked, residentAll, residentSome]) {
           const actualT = Float32Array.from(startT);
           kernels.spmmTransposed(a, bt, n, actualT, accumulate);
           expectAllClose(actualT, expectedT, F32, 'spmmTransposed');
@@ -266,7 +272,7 @@ describe('wasm GATv2 attention', () => {
       };
       referenceKernels.gatv2AttentionBackward(args, expected.alpha, gradOut, expectedGrad);
 
-      for (const kernels of [wasm, chunked]) {
+      for (const kernels of [wasm, chunked, residentAll, residentSome]) {
         const actual = { out: randomF32(graph.numDst * HC, rng), alpha: new Float32Array(E * H) };
         kernels.gatv2AttentionForward(args, actual);
         expectAllClose(actual.out, expected.out, F32, 'out');
@@ -324,7 +330,7 @@ describe('wasm GAT attention', () => {
       const expectedGrad = fresh();
       referenceKernels.gatAttentionBackward(args, expected.alpha, gradOut, expectedGrad);
 
-      for (const kernels of [wasm, chunked]) {
+      for (const kernels of [wasm, chunked, residentAll, residentSome]) {
         const actual = { out: randomF32(graph.numDst * HC, rng), alpha: new Float32Array(E * H) };
         kernels.gatAttentionForward(args, actual);
         expectAllClose(actual.out, expected.out, F32, 'out');

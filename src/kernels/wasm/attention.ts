@@ -63,6 +63,11 @@ function isFloat32(a: FloatArray | null): a is Float32Array | null {
  */
 const PAD_BYTES = 16;
 
+/** Byte offset of an array that lives in WebAssembly memory (pooled storage), else −1. */
+function residentAt(arena: WasmArena, data: Float32Array): number {
+  return arena.residentOffsets(data)?.[0] ?? -1;
+}
+
 /** Byte offset of an operand in the arena, 0 (the kernels' null) when absent. */
 function allocOperand(arena: WasmArena, data: Float32Array | null, floats: number): number {
   return data === null ? 0 : arena.alloc(floats * 4 + PAD_BYTES);
@@ -123,18 +128,31 @@ function runByTargets(
     [maxTargets, maxEdges] = largestRange(bounds, ptr);
   }
 
+  // Operands already in WebAssembly memory (pooled storage) are used in place: no buffer,
+  // no copies; a chunk's slice of a per-target or per-edge one starts at its first item.
+  const at = (o: Operand): number => (o.data === null ? -1 : residentAt(arena, o.data));
+  const residentAtOf = resident.map(at);
+  const targetAt = perTarget.map(at);
+  const edgeAt = perEdge.map(at);
   arena.reset();
-  const residentOff = resident.map((o) => allocOperand(arena, o.data, o.width));
+  const residentOff = resident.map((o, r) =>
+    residentAtOf[r]! >= 0 ? residentAtOf[r]! : allocOperand(arena, o.data, o.width),
+  );
   const scratch = arena.alloc(scratchBytes + PAD_BYTES);
   const ptrOff = arena.alloc((maxTargets + 1) * 4 + PAD_BYTES);
   const srcOff = arena.alloc(Math.max(1, maxEdges) * 4 + PAD_BYTES);
-  const targetOff = perTarget.map((o) => allocOperand(arena, o.data, maxTargets * o.width));
-  const edgeOff = perEdge.map((o) => allocOperand(arena, o.data, maxEdges * o.width));
+  const targetBuf = perTarget.map((o, r) =>
+    targetAt[r]! >= 0 ? 0 : allocOperand(arena, o.data, maxTargets * o.width),
+  );
+  const edgeBuf = perEdge.map((o, r) =>
+    edgeAt[r]! >= 0 ? 0 : allocOperand(arena, o.data, maxEdges * o.width),
+  );
   const heap = arena.f32;
   const heapI32 = arena.i32;
 
   resident.forEach((o, r) => {
-    if (o.data !== null && o.copyIn) heap.set(o.data.subarray(0, o.width), residentOff[r]! >> 2);
+    if (o.data !== null && o.copyIn && residentAtOf[r]! < 0)
+      heap.set(o.data.subarray(0, o.width), residentOff[r]! >> 2);
   });
   for (let c = 0; c + 1 < bounds.length; c++) {
     const t0 = bounds[c]!;
@@ -143,40 +161,44 @@ function runByTargets(
     const q1 = ptr[t1]!;
     heapI32.set(ptr.subarray(t0, t1 + 1), ptrOff >> 2);
     heapI32.set(src.subarray(q0, q1), srcOff >> 2);
-    const copyIn = (
+    /** Offsets of this chunk's slices: in place, or the arena buffer (copied in). */
+    const place = (
       operands: readonly Operand[],
-      offsets: readonly number[],
+      inPlace: readonly number[],
+      buffers: readonly number[],
       s: number,
       e: number,
-    ): void => {
-      operands.forEach((o, r) => {
-        if (o.data !== null && o.copyIn)
-          heap.set(o.data.subarray(s * o.width, e * o.width), offsets[r]! >> 2);
+    ): number[] =>
+      operands.map((o, r) => {
+        if (o.data === null) return 0;
+        if (inPlace[r]! >= 0) return inPlace[r]! + s * o.width * 4;
+        if (o.copyIn) heap.set(o.data.subarray(s * o.width, e * o.width), buffers[r]! >> 2);
+        return buffers[r]!;
       });
-    };
     const copyOut = (
       operands: readonly Operand[],
-      offsets: readonly number[],
+      inPlace: readonly number[],
+      buffers: readonly number[],
       s: number,
       e: number,
     ): void => {
       operands.forEach((o, r) => {
-        if (o.data !== null && o.copyOut) {
-          const at = offsets[r]! >> 2;
-          o.data.set(heap.subarray(at, at + (e - s) * o.width), s * o.width);
+        if (o.data !== null && o.copyOut && inPlace[r]! < 0) {
+          const from = buffers[r]! >> 2;
+          o.data.set(heap.subarray(from, from + (e - s) * o.width), s * o.width);
         }
       });
     };
-    copyIn(perTarget, targetOff, t0, t1);
-    copyIn(perEdge, edgeOff, q0, q1);
+    const targetOff = place(perTarget, targetAt, targetBuf, t0, t1);
+    const edgeOff = place(perEdge, edgeAt, edgeBuf, q0, q1);
     call(t1 - t0, ptrOff, srcOff, residentOff, targetOff, edgeOff, scratch);
-    copyOut(perTarget, targetOff, t0, t1);
-    copyOut(perEdge, edgeOff, q0, q1);
+    copyOut(perTarget, targetAt, targetBuf, t0, t1);
+    copyOut(perEdge, edgeAt, edgeBuf, q0, q1);
   }
   resident.forEach((o, r) => {
-    if (o.data !== null && o.copyOut) {
-      const at = residentOff[r]! >> 2;
-      o.data.set(heap.subarray(at, at + o.width));
+    if (o.data !== null && o.copyOut && residentAtOf[r]! < 0) {
+      const from = residentOff[r]! >> 2;
+      o.data.set(heap.subarray(from, from + o.width));
     }
   });
   return true;

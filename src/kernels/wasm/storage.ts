@@ -11,12 +11,17 @@
  * address space) the storage stays unused and pools fall back to ordinary arrays.
  *
  * Blocks are handed out first-fit from a free list kept sorted by offset, and coalesced when
- * given back.
+ * given back; each is padded by 16 bytes, as the arena's buffers are.
  */
 import type { PoolStorage } from '../../tensor/pool.js';
 
 const PAGE_BYTES = 65536;
 const ALIGN = 16;
+/**
+ * Bytes after each block: kernels may read a vector from anywhere in an array and write
+ * masked lanes just past its end (the attention kernels do), as the arena pads its buffers.
+ */
+const PAD_BYTES = 16;
 
 interface Block {
   offset: number;
@@ -58,7 +63,7 @@ export class WasmStorage implements PoolStorage {
 
   allocate(length: number): Float32Array | null {
     if (length === 0 || !this.ready()) return null;
-    const bytes = Math.ceil((length * 4) / ALIGN) * ALIGN;
+    const bytes = Math.ceil((length * 4 + PAD_BYTES) / ALIGN) * ALIGN;
     const k = this.freeBlocks.findIndex((b) => b.bytes >= bytes);
     if (k < 0) return null;
     const block = this.freeBlocks[k]!;
