@@ -1240,17 +1240,13 @@ function scaleRow(dst: usize, s: v128, full: i32, tail: i32, tailMask: v128): vo
   }
 }
 
-/** Stores a row of C ≤ 8 floats held in two vectors. */
+/** Stores vector k of a row of C ≤ 16 floats: whole, the C mod 4 tail, or nothing. */
 // @ts-ignore: decorator
 @inline
-function storeSmallRow(dst: usize, v0: v128, v1: v128, channels: i32): void {
-  if (channels >= 4) {
-    v128.store(dst, v0);
-    if (channels == 8) v128.store(dst, v1, 16);
-    else if (channels > 4) storeTail(dst + 16, v1, channels - 4);
-  } else {
-    storeTail(dst, v0, channels);
-  }
+function storeRowPart(dst: usize, v: v128, k: i32, channels: i32): void {
+  const left = channels - 4 * k;
+  if (left >= 4) v128.store(dst + (<usize>k << 4), v);
+  else if (left > 0) storeTail(dst + (<usize>k << 4), v, left);
 }
 
 /**
@@ -1293,7 +1289,8 @@ function softmaxAndSumOneHead(
   tailMask: v128,
 ): void {
   const more = end - begin > 4;
-  const small = channels <= 8;
+  // Rows of up to 16 floats are summed in registers, longer ones in outRow.
+  const small = channels <= 16;
   const m = allMax(max);
   const valid0 = validLanes(begin, end);
   const n0 = v128.and(expFast4(f32x4.sub(e0, m)), valid0);
@@ -1302,9 +1299,13 @@ function softmaxAndSumOneHead(
   let rows = rowAddresses(src, begin, begin, x, rowBytes, gathered, laneRows, f32x4.ne(w, f32x4.splat(0)), zero);
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
   if (small) {
     acc0 = blockTerms(rows, w, 0);
     if (channels > 4) acc1 = blockTerms(rows, w, 16);
+    if (channels > 8) acc2 = blockTerms(rows, w, 32);
+    if (channels > 12) acc3 = blockTerms(rows, w, 48);
   } else {
     setFourRows(
       outRow,
@@ -1330,6 +1331,8 @@ function softmaxAndSumOneHead(
       if (small) {
         acc0 = f32x4.add(acc0, blockTerms(rows, w, 0));
         if (channels > 4) acc1 = f32x4.add(acc1, blockTerms(rows, w, 16));
+        if (channels > 8) acc2 = f32x4.add(acc2, blockTerms(rows, w, 32));
+        if (channels > 12) acc3 = f32x4.add(acc3, blockTerms(rows, w, 48));
       } else {
         addFourRows(
           outRow,
@@ -1346,7 +1349,12 @@ function softmaxAndSumOneHead(
     }
   }
   const inv = f32x4.div(fconst(F_ONE), f32x4.add(allSum(sum), fconst(F_EPS)));
-  if (small) storeSmallRow(outRow, f32x4.mul(acc0, inv), f32x4.mul(acc1, inv), channels);
+  if (small) {
+    storeRowPart(outRow, f32x4.mul(acc0, inv), 0, channels);
+    storeRowPart(outRow, f32x4.mul(acc1, inv), 1, channels);
+    storeRowPart(outRow, f32x4.mul(acc2, inv), 2, channels);
+    storeRowPart(outRow, f32x4.mul(acc3, inv), 3, channels);
+  }
   else scaleRow(outRow, inv, full, tail, tailMask);
   v128.store(alpha + (<usize>begin << 2), f32x4.mul(n0, inv));
   if (more) {
@@ -1760,11 +1768,12 @@ function addAt(dst: usize, v: v128, partial: bool, tailMask: v128): void {
 }
 
 /**
- * GATv2 backward of one block of four edges over the chunk of channels at byte offset o
+ * GATv2 backward of two edges of a block over the chunk of channels at byte offset o
  * (`partial`: the C mod 4 tail): with gE_k = ∂L/∂e and value_k = α̃ of edge k, adds
  * Σ_k gE_k·LeakyReLU(z_k) into gradAtt, ∂L/∂z_k into gradXr (summed), gradEdge_k and, with
  * value_k·g_i, gradXl_k. Rows of lanes past the end are the zero row (reads) and spare rows
- * (writes), with gE = value = 0.
+ * (writes), with gE = value = 0. Two edges at a time rather than four: with four, V8 runs
+ * out of registers for the row addresses and spills them.
  */
 // @ts-ignore: decorator
 @inline
@@ -1772,12 +1781,12 @@ function gatv2BackwardChunk(
   o: usize,
   partial: bool,
   tailMask: v128,
-  r0: usize, r1: usize, r2: usize, r3: usize,
-  e0: usize, e1: usize, e2: usize, e3: usize,
-  x0: usize, x1: usize, x2: usize, x3: usize,
-  d0: usize, d1: usize, d2: usize, d3: usize,
-  gE0: v128, gE1: v128, gE2: v128, gE3: v128,
-  v0: v128, v1: v128, v2: v128, v3: v128,
+  r0: usize, r1: usize,
+  e0: usize, e1: usize,
+  x0: usize, x1: usize,
+  d0: usize, d1: usize,
+  gE0: v128, gE1: v128,
+  v0: v128, v1: v128,
   hasEdge: bool,
   hasGradEdge: bool,
   xrRow: usize,
@@ -1789,40 +1798,59 @@ function gatv2BackwardChunk(
   flip: v128,
 ): void {
   const xrV = v128.load(xrRow + o);
-  const attV = v128.load(att + o);
-  const gV = v128.load(gRow + o);
   let z0 = f32x4.add(v128.load(r0 + o), xrV);
   let z1 = f32x4.add(v128.load(r1 + o), xrV);
-  let z2 = f32x4.add(v128.load(r2 + o), xrV);
-  let z3 = f32x4.add(v128.load(r3 + o), xrV);
   if (hasEdge) {
     z0 = f32x4.add(z0, v128.load(e0 + o));
     z1 = f32x4.add(z1, v128.load(e1 + o));
-    z2 = f32x4.add(z2, v128.load(e2 + o));
-    z3 = f32x4.add(z3, v128.load(e3 + o));
   }
   // LeakyReLU(z) = z·LeakyReLU'(z), so with u = gE·LeakyReLU'(z) the two gradients are u·z
   // (into att) and u·att (into z).
   const u0 = f32x4.mul(gE0, reluSlope(z0, slopeV, flip));
   const u1 = f32x4.mul(gE1, reluSlope(z1, slopeV, flip));
-  const u2 = f32x4.mul(gE2, reluSlope(z2, slopeV, flip));
-  const u3 = f32x4.mul(gE3, reluSlope(z3, slopeV, flip));
-  const attGrad = f32x4.add(madd(u1, z1, f32x4.mul(u0, z0)), madd(u3, z3, f32x4.mul(u2, z2)));
+  addAt(gradAtt + o, madd(u1, z1, f32x4.mul(u0, z0)), partial, tailMask);
+  const attV = v128.load(att + o);
   const gZ0 = f32x4.mul(u0, attV);
   const gZ1 = f32x4.mul(u1, attV);
-  const gZ2 = f32x4.mul(u2, attV);
-  const gZ3 = f32x4.mul(u3, attV);
-  addAt(gradAtt + o, attGrad, partial, tailMask);
-  addAt(gxrRow + o, f32x4.add(f32x4.add(gZ0, gZ1), f32x4.add(gZ2, gZ3)), partial, tailMask);
+  addAt(gxrRow + o, f32x4.add(gZ0, gZ1), partial, tailMask);
+  const gV = v128.load(gRow + o);
   addAt(x0 + o, madd(v0, gV, gZ0), partial, tailMask);
   addAt(x1 + o, madd(v1, gV, gZ1), partial, tailMask);
-  addAt(x2 + o, madd(v2, gV, gZ2), partial, tailMask);
-  addAt(x3 + o, madd(v3, gV, gZ3), partial, tailMask);
   if (hasGradEdge) {
     addAt(d0 + o, gZ0, partial, tailMask);
     addAt(d1 + o, gZ1, partial, tailMask);
-    addAt(d2 + o, gZ2, partial, tailMask);
-    addAt(d3 + o, gZ3, partial, tailMask);
+  }
+}
+
+/** gatv2BackwardChunk over all chunks of C = 4·full + tail channels. */
+// @ts-ignore: decorator
+@inline
+function gatv2BackwardPair(
+  fullBytes: usize,
+  tail: i32,
+  tailMask: v128,
+  r0: usize, r1: usize,
+  e0: usize, e1: usize,
+  x0: usize, x1: usize,
+  d0: usize, d1: usize,
+  gE0: v128, gE1: v128,
+  v0: v128, v1: v128,
+  hasEdge: bool,
+  hasGradEdge: bool,
+  xrRow: usize,
+  att: usize,
+  gRow: usize,
+  gradAtt: usize,
+  gxrRow: usize,
+  slopeV: v128,
+  flip: v128,
+): void {
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) {
+    gatv2BackwardChunk(o, false, tailMask, r0, r1, e0, e1, x0, x1, d0, d1, gE0, gE1, v0, v1, hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip);
+  }
+  if (tail != 0) {
+    gatv2BackwardChunk(o, true, tailMask, r0, r1, e0, e1, x0, x1, d0, d1, gE0, gE1, v0, v1, hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip);
   }
 }
 
@@ -1888,37 +1916,24 @@ function gatv2BackwardOneHead(
       const gEdges = hasGradEdge
         ? v128.bitselect(i32x4.add(i32x4.splat(<i32>(gradEdge + <usize>p * rowBytes)), laneRows), spareV, valid)
         : spareV;
-      const r0 = <usize>i32x4.extract_lane(rows, 0);
-      const r1 = <usize>i32x4.extract_lane(rows, 1);
-      const r2 = <usize>i32x4.extract_lane(rows, 2);
-      const r3 = <usize>i32x4.extract_lane(rows, 3);
-      const e0 = <usize>i32x4.extract_lane(edges, 0);
-      const e1 = <usize>i32x4.extract_lane(edges, 1);
-      const e2 = <usize>i32x4.extract_lane(edges, 2);
-      const e3 = <usize>i32x4.extract_lane(edges, 3);
-      const x0 = <usize>i32x4.extract_lane(gxl, 0);
-      const x1 = <usize>i32x4.extract_lane(gxl, 1);
-      const x2 = <usize>i32x4.extract_lane(gxl, 2);
-      const x3 = <usize>i32x4.extract_lane(gxl, 3);
-      const d0 = <usize>i32x4.extract_lane(gEdges, 0);
-      const d1 = <usize>i32x4.extract_lane(gEdges, 1);
-      const d2 = <usize>i32x4.extract_lane(gEdges, 2);
-      const d3 = <usize>i32x4.extract_lane(gEdges, 3);
-      const gE0 = lane0(gE);
-      const gE1 = lane1(gE);
-      const gE2 = lane2(gE);
-      const gE3 = lane3(gE);
-      const v0 = lane0(value);
-      const v1 = lane1(value);
-      const v2 = lane2(value);
-      const v3 = lane3(value);
-      let o: usize = 0;
-      for (; o < fullBytes; o += 16) {
-        gatv2BackwardChunk(o, false, tailMask, r0, r1, r2, r3, e0, e1, e2, e3, x0, x1, x2, x3, d0, d1, d2, d3, gE0, gE1, gE2, gE3, v0, v1, v2, v3, hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip);
-      }
-      if (tail != 0) {
-        gatv2BackwardChunk(o, true, tailMask, r0, r1, r2, r3, e0, e1, e2, e3, x0, x1, x2, x3, d0, d1, d2, d3, gE0, gE1, gE2, gE3, v0, v1, v2, v3, hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip);
-      }
+      gatv2BackwardPair(
+        fullBytes, tail, tailMask,
+        <usize>i32x4.extract_lane(rows, 0), <usize>i32x4.extract_lane(rows, 1),
+        <usize>i32x4.extract_lane(edges, 0), <usize>i32x4.extract_lane(edges, 1),
+        <usize>i32x4.extract_lane(gxl, 0), <usize>i32x4.extract_lane(gxl, 1),
+        <usize>i32x4.extract_lane(gEdges, 0), <usize>i32x4.extract_lane(gEdges, 1),
+        lane0(gE), lane1(gE), lane0(value), lane1(value),
+        hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip,
+      );
+      gatv2BackwardPair(
+        fullBytes, tail, tailMask,
+        <usize>i32x4.extract_lane(rows, 2), <usize>i32x4.extract_lane(rows, 3),
+        <usize>i32x4.extract_lane(edges, 2), <usize>i32x4.extract_lane(edges, 3),
+        <usize>i32x4.extract_lane(gxl, 2), <usize>i32x4.extract_lane(gxl, 3),
+        <usize>i32x4.extract_lane(gEdges, 2), <usize>i32x4.extract_lane(gEdges, 3),
+        lane2(gE), lane3(gE), lane2(value), lane3(value),
+        hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip,
+      );
     }
   }
 }
