@@ -9,11 +9,39 @@
  * calls `applyInPlace` instead, which updates θ directly and touches each element once.
  */
 import { kernels } from '../kernels/backend.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { PoolStorage } from '../tensor/pool.js';
+import { Tensor } from '../tensor/tensor.js';
 import { resolveLearningRate, type LearningRate } from './learning-rate.js';
 import { checkUpdates, zerosLike, type InPlaceTransformation, type Updates } from './transform.js';
 import type { AdamWeightDecayOptions } from './optimizers.js';
 import type { AdamStepArgs } from '../kernels/kernels.js';
+
+/**
+ * The moments are the largest state of a step that lives across steps. Where the kernels
+ * lend storage in their own memory (PoolStorage: the WebAssembly kernels), m and v are put
+ * there, so that every step updates them in place instead of copying 4 arrays of the
+ * parameters' size in and out (Cora: ~115 µs of a step). They are given back when the state
+ * that owns them is garbage-collected; nothing else may keep them.
+ */
+const storageOwners = new FinalizationRegistry<{ storage: PoolStorage; arrays: Float32Array[] }>(
+  ({ storage, arrays }) => {
+    for (const a of arrays) storage.release(a);
+  },
+);
+
+function zeroMoments(params: readonly Tensor[], lent: Float32Array[]): Tensor[] {
+  const storage = kernels().poolStorage;
+  return params.map((p) => {
+    if (storage !== undefined && p.dtype === 'float32' && p.size > 0) {
+      const a = storage.allocate(p.size);
+      if (a !== null) {
+        lent.push(a);
+        return new Tensor(a, p.shape);
+      }
+    }
+    return zerosLike([p])[0]!;
+  });
+}
 
 export interface FusedAdamState {
   readonly m: Tensor[];
@@ -88,14 +116,22 @@ export function fusedAdam(
 
   return {
     name,
-    init: (params) => ({
-      m: zerosLike(params),
-      v: zerosLike(params),
-      steps: params.map(() => 0),
-      count: 0,
-      out: null,
-      updates: params.map(() => null),
-    }),
+    init: (params) => {
+      const lent: Float32Array[] = [];
+      const state: FusedAdamState = {
+        m: zeroMoments(params, lent),
+        v: zeroMoments(params, lent),
+        steps: params.map(() => 0),
+        count: 0,
+        out: null,
+        updates: params.map(() => null),
+      };
+      const storage = kernels().poolStorage;
+      if (storage !== undefined && lent.length > 0) {
+        storageOwners.register(state, { storage, arrays: lent });
+      }
+      return state;
+    },
     update(grads, state, params) {
       state.out ??= zerosLike(params);
       run(grads, state, params, state.out, false);

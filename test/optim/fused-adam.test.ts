@@ -4,6 +4,7 @@
  * `applyInPlace`, with weight decay, skipped parameters and a schedule.
  */
 import { describe, expect, it } from 'vitest';
+import type { WasmStorage } from '../../src/kernels/wasm/storage.js';
 import { parameter } from '../../src/autograd/variable.js';
 import { Optimizer } from '../../src/optim/optimizer.js';
 import { adam, adamComposed } from '../../src/optim/optimizers.js';
@@ -112,6 +113,29 @@ describe('fused adam on the WebAssembly kernels', () => {
       fused.forEach((step, s) => {
         step.forEach((x, j) => expect(Math.abs(x - reference[s]![j]!)).toBeLessThan(1e-5));
       });
+    } finally {
+      setKernels(previous);
+    }
+  });
+
+  it("keeps its moments in the kernels' memory, where the kernel updates them in place", async () => {
+    const { loadWasmKernels } = await import('../../src/kernels/wasm/index.js');
+    const { kernels, setKernels } = await import('../../src/kernels/backend.js');
+    const previous = kernels();
+    const wasm = await loadWasmKernels();
+    setKernels(wasm);
+    try {
+      const storage = wasm.poolStorage as WasmStorage;
+      const transform = adam(0.005);
+      const params = [Tensor.zeros([5, 3]), Tensor.zeros([0])];
+      const state = transform.init(params);
+      expect(storage.holds(state.m[0]!.data as Float32Array)).toBe(true);
+      expect(storage.holds(state.v[0]!.data as Float32Array)).toBe(true);
+      expect(Array.from(state.m[0]!.data)).toEqual(new Array<number>(15).fill(0));
+      expect(state.m[1]!.size).toBe(0); // nothing to lend for an empty parameter
+      // float64 parameters (gradient checks) keep ordinary arrays.
+      const state64 = transform.init([Tensor.zeros([4], 'float64')]);
+      expect(state64.m[0]!.data).toBeInstanceOf(Float64Array);
     } finally {
       setKernels(previous);
     }
