@@ -246,41 +246,26 @@ export function createAdamStep(wasm: WasmExports, arena: WasmArena): AdamStep {
       return;
     }
     if (length === 0) return;
-    const resident = arena.residentOffsets(param, grad, m, v, update);
-    if (resident !== null) {
-      const [pOff, gOff, mOff, vOff, uOff] = resident;
-      wasm.adamStep(
-        length,
-        args.lr,
-        args.beta1,
-        args.beta2,
-        args.eps,
-        args.weightDecay,
-        args.biasCorrection1,
-        args.sqrtBiasCorrection2,
-        pOff!,
-        gOff!,
-        mOff!,
-        vOff!,
-        uOff!,
-      );
-      return;
-    }
-    const chunk = chunkLength(arena, update === null ? 4 : 5, length);
+    // Arrays already in WebAssembly memory (pooled storage; Adam's moments) are updated in
+    // place; the others stream through the arena in chunks, copied in and (outputs) out.
+    const arrays = [param, grad, m, v, update];
+    const inPlace = arrays.map((a) => (a === null ? -1 : (arena.residentOffsets(a)?.[0] ?? -1)));
+    const isOutput = [update === null, false, true, true, true];
+    const staged = arrays.filter((a, i) => a !== null && inPlace[i]! < 0).length;
+    const chunk = staged === 0 ? length : chunkLength(arena, staged, length);
     arena.reset();
-    const pOff = arena.alloc(chunk * 4);
-    const gOff = arena.alloc(chunk * 4);
-    const mOff = arena.alloc(chunk * 4);
-    const vOff = arena.alloc(chunk * 4);
-    const uOff = update === null ? 0 : arena.alloc(chunk * 4);
+    const buffers = arrays.map((a, i) =>
+      a === null || inPlace[i]! >= 0 ? 0 : arena.alloc(chunk * 4),
+    );
     const heap = arena.f32;
-    const at = (off: number): number => off >> 2;
     for (let s = 0; s < length; s += chunk) {
       const n = Math.min(chunk, length - s);
-      heap.set(param.subarray(s, s + n), at(pOff));
-      heap.set(grad.subarray(s, s + n), at(gOff));
-      heap.set(m.subarray(s, s + n), at(mOff));
-      heap.set(v.subarray(s, s + n), at(vOff));
+      const off = arrays.map((a, i) => {
+        if (a === null) return 0;
+        if (inPlace[i]! >= 0) return inPlace[i]! + s * 4;
+        if (i !== 4) heap.set(a.subarray(s, s + n), buffers[i]! >> 2); // update: output only
+        return buffers[i]!;
+      });
       wasm.adamStep(
         n,
         args.lr,
@@ -290,16 +275,17 @@ export function createAdamStep(wasm: WasmExports, arena: WasmArena): AdamStep {
         args.weightDecay,
         args.biasCorrection1,
         args.sqrtBiasCorrection2,
-        pOff,
-        gOff,
-        mOff,
-        vOff,
-        uOff,
+        off[0]!,
+        off[1]!,
+        off[2]!,
+        off[3]!,
+        off[4]!,
       );
-      m.set(heap.subarray(at(mOff), at(mOff) + n), s);
-      v.set(heap.subarray(at(vOff), at(vOff) + n), s);
-      if (update === null) param.set(heap.subarray(at(pOff), at(pOff) + n), s);
-      else update.set(heap.subarray(at(uOff), at(uOff) + n), s);
+      arrays.forEach((a, i) => {
+        if (a !== null && inPlace[i]! < 0 && isOutput[i]!) {
+          a.set(heap.subarray(buffers[i]! >> 2, (buffers[i]! >> 2) + n), s);
+        }
+      });
     }
   };
 }
