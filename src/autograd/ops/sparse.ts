@@ -25,13 +25,21 @@ export function spmm(a: CsrMatrix, b: Variable): Variable {
 }
 
 /**
- * Index arrays already checked, with the shape they were checked for. Dropout on the input
- * makes a new CSR every epoch that shares rowPtr and colIdx with the original, so the
- * O(rows + nnz) scan runs once per matrix, not per product. Index arrays changed in place
- * after a check are not seen (in WebAssembly an out-of-range index reads the kernel's own
- * sandboxed memory, never the host's).
+ * Index arrays already checked, with the shape they were checked for, so the O(rows + nnz)
+ * scan runs once per matrix, not per product; a CSR derived from a checked one by a kernel
+ * (sparse input dropout, every epoch) is registered by `markCsrChecked`. Index arrays
+ * changed in place after a check are not seen (in WebAssembly an out-of-range index reads
+ * the kernel's own sandboxed memory, never the host's).
  */
 const checked = new WeakMap<Int32Array, { rowPtr: Int32Array; rows: number; cols: number }>();
+
+/**
+ * Records `a` as checked, for a CSR made from a checked one by a kernel that keeps it well
+ * formed (a subset of its entries, row offsets from 0 to the count kept).
+ */
+export function markCsrChecked(a: CsrMatrix): void {
+  checked.set(a.colIdx, { rowPtr: a.rowPtr, rows: a.rows, cols: a.cols });
+}
 
 /**
  * A malformed CSR would make the kernels read out of bounds (NaN in JS, other memory in

@@ -10,11 +10,15 @@
 import type { CsrMatrix } from '../../kernels/kernels.js';
 import type { Random } from '../../tensor/random.js';
 import { drawDropoutMask } from '../../autograd/ops/dropout.js';
+import { checkCsr, markCsrChecked } from '../../autograd/ops/sparse.js';
 import { kernels } from '../../kernels/backend.js';
 import { allocate, allocateInt32, dtypeOf } from '../../tensor/tensor.js';
 
 export function dropoutCsr(a: CsrMatrix, p: number, rng: Random, training: boolean): CsrMatrix {
   if (!training || p === 0) return a;
+  // The kernel walks a's rows: check them (once per matrix), then the result, a subset of
+  // its entries, is well formed too and needs no check of its own.
+  checkCsr('dropoutCsr', a);
   const mask = drawDropoutMask(p, rng);
   const { rows, rowPtr, values } = a;
   // Buffers sized for every entry; the result views the kept prefix (about 1 − p of them).
@@ -24,11 +28,13 @@ export function dropoutCsr(a: CsrMatrix, p: number, rng: Random, training: boole
   const outIdx = allocateInt32(stored);
   const outValues = allocate(dtypeOf(values), stored);
   const k = kernels().dropoutCsr(mask, a, outPtr, outIdx, outValues);
-  return {
+  const out: CsrMatrix = {
     rows,
     cols: a.cols,
     rowPtr: outPtr,
     colIdx: outIdx.subarray(0, k),
     values: outValues.subarray(0, k),
   };
+  markCsrChecked(out);
+  return out;
 }
