@@ -53,7 +53,7 @@ function sparseLinear(
   kernels().sparseLinear(a, weight.data, outF, bias === null ? null : bias.data, out);
   const inputs = bias === null ? [weight] : [weight, bias];
   return record('linear', new Tensor(out, [a.rows, outF]), inputs, (g) => {
-    const dW = weight.requiresGrad ? allocate(dtype, outF * inF) : null; // [out, in]
+    const dW = weight.requiresGrad ? allocateOverwritten(dtype, outF * inF) : null; // [out, in]
     const db = bias !== null && bias.requiresGrad ? allocate(dtype, outF) : null; // [out]
     kernels().sparseLinearBackward(a, g.data, outF, dW, db);
     const grads = [dW === null ? null : new Tensor(dW, weight.shape)];
@@ -91,7 +91,7 @@ function denseLinear(x: Variable, weight: Variable, bias: Variable | null): Vari
     const gd = g.data;
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = allocate(dtype, n * inF); // G [N, out] · W [out, in]
+      const d = allocateOverwritten(dtype, n * inF); // G [N, out] · W [out, in]
       kernels().gemm({
         transA: false,
         transB: false,
@@ -107,7 +107,7 @@ function denseLinear(x: Variable, weight: Variable, bias: Variable | null): Vari
     }
     let dW: Tensor | null = null;
     if (weight.requiresGrad) {
-      const d = allocate(dtype, outF * inF); // Gᵀ [out, N] · X [N, in]
+      const d = allocateOverwritten(dtype, outF * inF); // Gᵀ [out, N] · X [N, in]
       kernels().gemm({
         transA: true,
         transB: false,
