@@ -230,6 +230,19 @@ for (const channels of [4, 7, 12, 16]) {
 attentionCases.push({ heads: 1, channels: 7, withEdge: true, withDrop: true, hubDegree: 300 });
 attentionCases.push({ heads: 1, channels: 16, withEdge: false, withDrop: false, hubDegree: 70 });
 attentionCases.push({ heads: 1, channels: 2, withEdge: false, withDrop: true, hubDegree: 9 });
+// H a multiple of 4 and C not: heads as lanes (groups of four heads, swizzled weights), with
+// one, two and three groups, and a hub wider than the gather buffer (128 KiB / (8·3·4 B) =
+// 1365 rows); C = 19 takes the per-head forward and the heads-as-lanes backward.
+for (const [heads, channels] of [
+  [4, 3],
+  [12, 2],
+  [8, 6],
+  [8, 19],
+] as const) {
+  attentionCases.push({ heads, channels, withEdge: true, withDrop: true, hubDegree: 0 });
+}
+attentionCases.push({ heads: 8, channels: 3, withEdge: true, withDrop: true, hubDegree: 1400 });
+attentionCases.push({ heads: 4, channels: 5, withEdge: false, withDrop: false, hubDegree: 40 });
 
 const label = (c: AttentionCase): string =>
   `H=${c.heads} C=${c.channels} edge=${c.withEdge} drop=${c.withDrop}` +

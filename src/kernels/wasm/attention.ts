@@ -228,12 +228,12 @@ const update = (data: Float32Array | null, width: number): Operand => ({
 const CACHE_BYTES = 16 * 1024 * 1024;
 
 /**
- * How many edges of one target the backward kernels cache <g_i, x_j> for (one head, or H and
- * C multiples of 4; 0: recompute): the widest in-degree, when that fits in CACHE_BYTES.
+ * How many edges of one target the backward kernels cache <g_i, x_j> for (one head, or H a
+ * multiple of 4; 0: recompute): the widest in-degree, when that fits in CACHE_BYTES.
  */
-function cacheEdges(widest: number, heads: number, channels: number): number {
-  if (heads !== 1 && ((heads & 3) !== 0 || (channels & 3) !== 0)) return 0;
-  return widest * heads * 4 <= CACHE_BYTES ? widest : 0;
+function cacheEdges(widest: number, heads: number, cacheBytes: number): number {
+  if (heads !== 1 && (heads & 3) !== 0) return 0;
+  return widest * heads * 4 <= cacheBytes ? widest : 0;
 }
 
 /** 16-byte aligned bytes of two per-head float arrays (max and 1/sum, or the dot products). */
@@ -244,15 +244,15 @@ function headScratchBytes(heads: number): number {
 /**
  * Scratch of one kernel call, as assembly/attention.ts lays it out: the per-head floats, the
  * gather buffer (`capacity` rows), the backward kernels' cache (`cached` edges, written four
- * at a time), then the one-head kernels' zero row and four spare rows.
+ * at a time), then either the one-head kernels' zero row and four spare rows, or the
+ * heads-as-lanes kernels' swizzle tables and two transposed rows (H·C floats each).
  */
 function scratchBytes(heads: number, channels: number, capacity: number, cached: number): number {
   const width = heads * channels;
   const cacheBytes = cached > 0 ? cached * heads * 4 + 16 : 0;
   const rowBytes = Math.ceil((channels * 4) / 16) * 16 + 16;
-  return (
-    headScratchBytes(heads) + Math.max(1, capacity) * width * 4 + cacheBytes + 32 + 5 * rowBytes
-  );
+  const tail = Math.max(5 * rowBytes, 3 * width * 4);
+  return headScratchBytes(heads) + Math.max(1, capacity) * width * 4 + cacheBytes + 32 + tail;
 }
 
 /** Rows of `width` floats the gather buffer holds; 0 (no gathering) for small sources. */
@@ -335,10 +335,15 @@ export function createGatv2Forward(
   };
 }
 
+/**
+ * `cacheBytes` bounds the backward kernels' cache of per-edge dot products (tests set 0 to
+ * exercise recomputing them).
+ */
 export function createGatv2Backward(
   wasm: WasmExports,
   arena: WasmArena,
   gatherMinSourceBytes = DEFAULT_GATHER_MIN_SOURCE_BYTES,
+  cacheBytes = CACHE_BYTES,
 ): Gatv2Backward {
   return (args, alpha, gradOut, outputs) => {
     const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
@@ -346,7 +351,7 @@ export function createGatv2Backward(
     const HC = H * C;
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const widest = widestTarget(graph);
-    const cached = cacheEdges(widest, H, C);
+    const cached = cacheEdges(widest, H, cacheBytes);
     const ran =
       isFloat32(xl) &&
       isFloat32(xr) &&
@@ -480,10 +485,12 @@ export function createGatForward(
   };
 }
 
+/** See createGatv2Backward for `cacheBytes`. */
 export function createGatBackward(
   wasm: WasmExports,
   arena: WasmArena,
   gatherMinSourceBytes = DEFAULT_GATHER_MIN_SOURCE_BYTES,
+  cacheBytes = CACHE_BYTES,
 ): GatBackward {
   return (args, alpha, gradOut, outputs) => {
     const {
@@ -501,7 +508,7 @@ export function createGatBackward(
     const HC = H * C;
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const widest = widestTarget(graph);
-    const cached = cacheEdges(widest, H, C);
+    const cached = cacheEdges(widest, H, cacheBytes);
     const ran =
       isFloat32(x) &&
       isFloat32(scoreSrc) &&

@@ -1,0 +1,240 @@
+/**
+ * Paths of the WebAssembly attention kernels that wasm.test.ts cannot reach through
+ * loadWasmKernels: the backward kernels recomputing <g_i, x_j> in their second pass (their
+ * cache of those dot products disabled), and rows skipped under dropout when the source row
+ * is not finite. Shapes cover each code path: one head (C < 4, C mod 4 ≠ 0 below and above
+ * 8, C = 16), heads as lanes (H a multiple of 4, C not) and four heads at a time.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type {
+  GatAttentionArgs,
+  Gatv2AttentionArgs,
+  Kernels,
+  TargetCsr,
+} from '../../src/kernels/kernels.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
+import { WasmArena } from '../../src/kernels/wasm/arena.js';
+import {
+  createGatBackward,
+  createGatForward,
+  createGatv2Backward,
+  createGatv2Forward,
+} from '../../src/kernels/wasm/attention.js';
+import { instantiateKernels, MAXIMUM_PAGES } from '../../src/kernels/wasm/loader.js';
+import { Random } from '../../src/tensor/random.js';
+import { expectAllClose } from '../helpers/allclose.js';
+
+const F32 = { atol: 1e-4, rtol: 1e-4 };
+
+type Attention = Pick<
+  Kernels,
+  | 'gatAttentionForward'
+  | 'gatAttentionBackward'
+  | 'gatv2AttentionForward'
+  | 'gatv2AttentionBackward'
+>;
+
+/** Attention kernels without the backward cache: whole-graph and chunked-and-gathered. */
+const instances: [string, Attention][] = [];
+
+async function uncached(chunkBytes: number, gatherMinSourceBytes: number): Promise<Attention> {
+  const wasm = await instantiateKernels();
+  const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536, chunkBytes);
+  return {
+    gatAttentionForward: createGatForward(wasm, arena, gatherMinSourceBytes),
+    gatAttentionBackward: createGatBackward(wasm, arena, gatherMinSourceBytes, 0),
+    gatv2AttentionForward: createGatv2Forward(wasm, arena, gatherMinSourceBytes),
+    gatv2AttentionBackward: createGatv2Backward(wasm, arena, gatherMinSourceBytes, 0),
+  };
+}
+
+beforeAll(async () => {
+  instances.push(['whole', await uncached(64 << 20, 2 * 1024 * 1024)]);
+  instances.push(['chunked', await uncached(2048, 0)]);
+});
+
+function randomF32(length: number, rng: Random, scale = 1): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = rng.uniformIn(-scale, scale);
+  return out;
+}
+
+/** Targets with 0–11 in-edges (some duplicates), target 1 a hub of `hubDegree`. */
+function randomGraph(numSrc: number, numDst: number, rng: Random, hubDegree: number): TargetCsr {
+  const ptr = new Int32Array(numDst + 1);
+  const src: number[] = [];
+  for (let i = 0; i < numDst; i++) {
+    const degree =
+      i === 1 ? hubDegree : rng.uniform() < 0.15 ? 0 : 1 + Math.floor(rng.uniform() * 11);
+    for (let d = 0; d < degree; d++) {
+      const j = Math.floor(rng.uniform() * numSrc);
+      src.push(j);
+      if (rng.uniform() < 0.1) src.push(j);
+    }
+    ptr[i + 1] = src.length;
+  }
+  return { numSrc, numDst, ptr, src: Int32Array.from(src) };
+}
+
+function randomDropScale(length: number, rng: Random): Float32Array {
+  const scale = new Float32Array(length);
+  for (let i = 0; i < length; i++) scale[i] = rng.uniform() < 0.5 ? 0 : 2;
+  return scale;
+}
+
+const copy = (a: Float32Array | null): Float32Array | null =>
+  a === null ? null : Float32Array.from(a);
+
+const shapes = [
+  [1, 3],
+  [1, 7],
+  [1, 13],
+  [1, 16],
+  [8, 3],
+  [4, 6],
+  [8, 8],
+] as const;
+
+describe('wasm attention backward without the dot-product cache', () => {
+  shapes.forEach(([H, C], index) => {
+    for (const withExtras of [false, true]) {
+      it(`GATv2 H=${H} C=${C} edge/drop=${withExtras}`, () => {
+        const rng = new Random(700 + 2 * index + (withExtras ? 1 : 0));
+        const HC = H * C;
+        const graph = randomGraph(21, 17, rng, 40);
+        const E = graph.src.length;
+        const args: Gatv2AttentionArgs = {
+          graph,
+          heads: H,
+          channels: C,
+          xl: randomF32(graph.numSrc * HC, rng),
+          xr: randomF32(graph.numDst * HC, rng),
+          edge: withExtras ? randomF32(E * HC, rng) : null,
+          att: randomF32(HC, rng),
+          negativeSlope: 0.2,
+          dropScale: withExtras ? randomDropScale(E * H, rng) : null,
+        };
+        const alpha = new Float32Array(E * H);
+        referenceKernels.gatv2AttentionForward(args, {
+          out: new Float32Array(graph.numDst * HC),
+          alpha,
+        });
+        const gradOut = randomF32(graph.numDst * HC, rng);
+        const start = {
+          gradXl: randomF32(graph.numSrc * HC, rng),
+          gradXr: randomF32(graph.numDst * HC, rng),
+          gradEdge: withExtras ? randomF32(E * HC, rng) : null,
+          gradAtt: randomF32(HC, rng),
+        };
+        const fresh = (): typeof start => ({
+          gradXl: Float32Array.from(start.gradXl),
+          gradXr: Float32Array.from(start.gradXr),
+          gradEdge: copy(start.gradEdge),
+          gradAtt: Float32Array.from(start.gradAtt),
+        });
+        const expected = fresh();
+        referenceKernels.gatv2AttentionBackward(args, alpha, gradOut, expected);
+        for (const [name, kernels] of instances) {
+          const actual = fresh();
+          kernels.gatv2AttentionBackward(args, alpha, gradOut, actual);
+          expectAllClose(actual.gradXl, expected.gradXl, F32, `${name} gradXl`);
+          expectAllClose(actual.gradXr, expected.gradXr, F32, `${name} gradXr`);
+          expectAllClose(actual.gradAtt, expected.gradAtt, F32, `${name} gradAtt`);
+          if (withExtras) {
+            expectAllClose(actual.gradEdge!, expected.gradEdge!, F32, `${name} gradEdge`);
+          }
+        }
+      });
+
+      it(`GAT H=${H} C=${C} edge/drop=${withExtras}`, () => {
+        const rng = new Random(900 + 2 * index + (withExtras ? 1 : 0));
+        const HC = H * C;
+        const graph = randomGraph(21, 17, rng, 40);
+        const E = graph.src.length;
+        const args: GatAttentionArgs = {
+          graph,
+          heads: H,
+          channels: C,
+          x: randomF32(graph.numSrc * HC, rng),
+          scoreSrc: randomF32(graph.numSrc * H, rng, 2),
+          scoreDst: randomF32(graph.numDst * H, rng, 2),
+          scoreEdge: withExtras ? randomF32(E * H, rng, 2) : null,
+          negativeSlope: 0.2,
+          dropScale: withExtras ? randomDropScale(E * H, rng) : null,
+        };
+        const alpha = new Float32Array(E * H);
+        referenceKernels.gatAttentionForward(args, {
+          out: new Float32Array(graph.numDst * HC),
+          alpha,
+        });
+        const gradOut = randomF32(graph.numDst * HC, rng);
+        const start = {
+          gradX: randomF32(graph.numSrc * HC, rng),
+          gradScoreSrc: randomF32(graph.numSrc * H, rng),
+          gradScoreDst: randomF32(graph.numDst * H, rng),
+          gradScoreEdge: withExtras ? randomF32(E * H, rng) : null,
+        };
+        const fresh = (): typeof start => ({
+          gradX: Float32Array.from(start.gradX),
+          gradScoreSrc: Float32Array.from(start.gradScoreSrc),
+          gradScoreDst: Float32Array.from(start.gradScoreDst),
+          gradScoreEdge: copy(start.gradScoreEdge),
+        });
+        const expected = fresh();
+        referenceKernels.gatAttentionBackward(args, alpha, gradOut, expected);
+        for (const [name, kernels] of instances) {
+          const actual = fresh();
+          kernels.gatAttentionBackward(args, alpha, gradOut, actual);
+          expectAllClose(actual.gradX, expected.gradX, F32, `${name} gradX`);
+          expectAllClose(actual.gradScoreSrc, expected.gradScoreSrc, F32, `${name} gradScoreSrc`);
+          expectAllClose(actual.gradScoreDst, expected.gradScoreDst, F32, `${name} gradScoreDst`);
+          if (withExtras) {
+            expectAllClose(
+              actual.gradScoreEdge!,
+              expected.gradScoreEdge!,
+              F32,
+              `${name} gradScoreEdge`,
+            );
+          }
+        }
+      });
+    }
+  });
+});
+
+describe('wasm GAT forward skips rows whose weight is 0', () => {
+  // Source 0's row is infinite and every edge from it is dropped: the reference skips those
+  // rows (a weight of 0 times ∞ would be NaN), and so must every path of the kernels.
+  shapes.forEach(([H, C], index) => {
+    it(`H=${H} C=${C}`, () => {
+      const rng = new Random(1100 + index);
+      const HC = H * C;
+      const graph = randomGraph(9, 23, rng, 30);
+      const E = graph.src.length;
+      const x = randomF32(graph.numSrc * HC, rng);
+      x.fill(Infinity, 0, HC);
+      const dropScale = randomDropScale(E * H, rng);
+      for (let p = 0; p < E; p++) if (graph.src[p] === 0) dropScale.fill(0, p * H, (p + 1) * H);
+      const args: GatAttentionArgs = {
+        graph,
+        heads: H,
+        channels: C,
+        x,
+        scoreSrc: randomF32(graph.numSrc * H, rng, 2),
+        scoreDst: randomF32(graph.numDst * H, rng, 2),
+        scoreEdge: null,
+        negativeSlope: 0.2,
+        dropScale,
+      };
+      const expected = { out: new Float32Array(graph.numDst * HC), alpha: new Float32Array(E * H) };
+      referenceKernels.gatAttentionForward(args, expected);
+      expect(expected.out.every(Number.isFinite)).toBe(true);
+      for (const [name, kernels] of instances) {
+        const actual = { out: new Float32Array(graph.numDst * HC), alpha: new Float32Array(E * H) };
+        kernels.gatAttentionForward(args, actual);
+        expectAllClose(actual.out, expected.out, F32, `${name} out`);
+        expectAllClose(actual.alpha, expected.alpha, F32, `${name} alpha`);
+      }
+    });
+  });
+});
