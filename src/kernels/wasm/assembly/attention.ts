@@ -1133,7 +1133,7 @@ const F32_CONSTANTS = memory.data<f32>(
     -Infinity, -Infinity, -Infinity, -Infinity,
     SOFTMAX_EPS, SOFTMAX_EPS, SOFTMAX_EPS, SOFTMAX_EPS,
     1, 1, 1, 1,
-    -87.3, -87.3, -87.3, -87.3,
+    -87.99, -87.99, -87.99, -87.99,
     12582912, 12582912, 12582912, 12582912,
     1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
     0.693359375, 0.693359375, 0.693359375, 0.693359375,
@@ -1167,7 +1167,10 @@ function iconst(offset: usize): v128 {
 /**
  * e^x for x ≤ 0 (softmax arguments; NaN stays NaN): exp4 of simd.ts with the polynomial
  * evaluated by Estrin's scheme rather than Horner's (same coefficients and range reduction,
- * rounding that differs by an ulp or so, half the latency) and constants from memory.
+ * rounding that differs by an ulp or so, half the latency) and constants from memory. Below
+ * −87.68, 2^n underflows to exactly 0 (x is clamped at −87.99, where n = −127 and the
+ * exponent field of 2^n is 0), so no select is needed there (exp4 gives 0 below −87.3; here
+ * −87.68 < x < −87.3 give e^x ≈ 1e−38 instead); a NaN x comes out 0, its bits or-ed back in.
  */
 // @ts-ignore: decorator
 @inline
@@ -1188,10 +1191,7 @@ function expFast4(x: v128): v128 {
   const one = fconst(F_ONE);
   const y = madd(r2, p, f32x4.add(r, one));
   const scale = i32x4.shl(i32x4.add(i32x4.sub(t, magic), iconst(I_BIAS)), 23);
-  const result = f32x4.mul(y, scale);
-  const underflow = f32x4.lt(x, min);
-  const nan = f32x4.ne(x, x);
-  return v128.bitselect(x, v128.bitselect(f32x4.splat(0), result, underflow), nan);
+  return v128.or(f32x4.mul(y, scale), v128.and(x, f32x4.ne(x, x)));
 }
 
 /** The sum of the lanes, in every lane. */
