@@ -2074,6 +2074,14 @@ function softmaxHeadLanes(alpha: usize, begin: i32, end: i32, heads: i32, hmax: 
   }
 }
 
+/** out += w·row for one chunk, masked where w is 0 (the reference skips those rows). */
+// @ts-ignore: decorator
+@inline
+function weightedChunk(out: usize, row: usize, w: v128): void {
+  const term = v128.and(f32x4.mul(w, v128.load(row)), f32x4.ne(w, f32x4.splat(0)));
+  v128.store(out, f32x4.add(v128.load(out), term));
+}
+
 /**
  * The weighted sum of one edge: α = numerator·1/Σ stored in place (four heads at a time), and
  * out_i += dropout(α)·x_j, rows with a weight of 0 skipped (their product masked), as the
@@ -2099,10 +2107,16 @@ function weightedSumHeadLanes(
     const a = f32x4.mul(v128.load(alpha + at), v128.load(hsumInv + (<usize>g << 4)));
     v128.store(alpha + at, a);
     const w = dropScale == 0 ? a : f32x4.mul(a, v128.load(dropScale + at));
+    if (channels == 3) {
+      // Three chunks per group, laid out by constant shuffles (no table, no swizzle).
+      weightedChunk(outRow + o, row + o, i32x4.shuffle(w, w, 0, 0, 0, 1));
+      weightedChunk(outRow + o + 16, row + o + 16, i32x4.shuffle(w, w, 1, 1, 2, 2));
+      weightedChunk(outRow + o + 32, row + o + 32, i32x4.shuffle(w, w, 2, 3, 3, 3));
+      o += 48;
+      continue;
+    }
     for (let c = 0; c < channels; c++) {
-      const wx = i8x16.swizzle(w, v128.load(tables + o));
-      const term = v128.and(f32x4.mul(wx, v128.load(row + o)), f32x4.ne(wx, f32x4.splat(0)));
-      v128.store(outRow + o, f32x4.add(v128.load(outRow + o), term));
+      weightedChunk(outRow + o, row + o, i8x16.swizzle(w, v128.load(tables + o)));
       o += 16;
     }
   }
@@ -2324,10 +2338,15 @@ function gatBackwardHeadLanes(
         const at = edgeAt + (<usize>g << 4);
         let value = v128.load(alpha + at);
         if (dropScale != 0) value = f32x4.mul(value, v128.load(dropScale + at));
+        if (channels == 3) {
+          weightedChunk(gxRow + o, gRow + o, i32x4.shuffle(value, value, 0, 0, 0, 1));
+          weightedChunk(gxRow + o + 16, gRow + o + 16, i32x4.shuffle(value, value, 1, 1, 2, 2));
+          weightedChunk(gxRow + o + 32, gRow + o + 32, i32x4.shuffle(value, value, 2, 3, 3, 3));
+          o += 48;
+          continue;
+        }
         for (let c = 0; c < channels; c++) {
-          const vx = i8x16.swizzle(value, v128.load(tables + o));
-          const term = v128.and(f32x4.mul(vx, v128.load(gRow + o)), f32x4.ne(vx, f32x4.splat(0)));
-          v128.store(gxRow + o, f32x4.add(v128.load(gxRow + o), term));
+          weightedChunk(gxRow + o, gRow + o, i8x16.swizzle(value, v128.load(tables + o)));
           o += 16;
         }
       }
@@ -2359,6 +2378,41 @@ function gatBackwardHeadLanes(
       }
     }
   }
+}
+
+/**
+ * The heads-as-lanes GATv2 backward of one edge over the chunk at byte offset o, given gE
+ * and α̃ laid out per channel: LeakyReLU(z) = z·LeakyReLU'(z), so with u = gE·LeakyReLU'(z)
+ * u·z goes into att and u·att into z (gradXr, gradEdge, and with α̃·g_i gradXl).
+ */
+// @ts-ignore: decorator
+@inline
+function gatv2LaneChunk(
+  o: usize,
+  gE: v128,
+  value: v128,
+  row: usize,
+  xrRow: usize,
+  edgeRow: usize,
+  hasEdge: bool,
+  att: usize,
+  gRow: usize,
+  gradAtt: usize,
+  gxlRow: usize,
+  gxrRow: usize,
+  gEdgeRow: usize,
+  hasGradEdge: bool,
+  slopeV: v128,
+  flip: v128,
+): void {
+  let z = f32x4.add(v128.load(row + o), v128.load(xrRow + o));
+  if (hasEdge) z = f32x4.add(z, v128.load(edgeRow + o));
+  const u = f32x4.mul(gE, reluSlope(z, slopeV, flip));
+  v128.store(gradAtt + o, madd(u, z, v128.load(gradAtt + o)));
+  const gZ = f32x4.mul(u, v128.load(att + o));
+  v128.store(gxlRow + o, f32x4.add(v128.load(gxlRow + o), madd(value, v128.load(gRow + o), gZ)));
+  v128.store(gxrRow + o, f32x4.add(v128.load(gxrRow + o), gZ));
+  if (hasGradEdge) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
 }
 
 function gatv2BackwardHeadLanes(
@@ -2431,17 +2485,16 @@ function gatv2BackwardHeadLanes(
           : groupDots(gT + <usize>g * groupT, row + <usize>g * (<usize>channels << 4), channels, <usize>channels << 2);
         const gE = f32x4.mul(a, f32x4.sub(f32x4.mul(scale, gA), v128.load(dotH + go)));
         const value = f32x4.mul(a, scale);
+        if (channels == 3) {
+          gatv2LaneChunk(o, i32x4.shuffle(gE, gE, 0, 0, 0, 1), i32x4.shuffle(value, value, 0, 0, 0, 1), row, xrRow, edgeRow, edge != 0, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow, gradEdge != 0, slopeV, flip);
+          gatv2LaneChunk(o + 16, i32x4.shuffle(gE, gE, 1, 1, 2, 2), i32x4.shuffle(value, value, 1, 1, 2, 2), row, xrRow, edgeRow, edge != 0, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow, gradEdge != 0, slopeV, flip);
+          gatv2LaneChunk(o + 32, i32x4.shuffle(gE, gE, 2, 3, 3, 3), i32x4.shuffle(value, value, 2, 3, 3, 3), row, xrRow, edgeRow, edge != 0, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow, gradEdge != 0, slopeV, flip);
+          o += 48;
+          continue;
+        }
         for (let c = 0; c < channels; c++) {
           const table = v128.load(tables + o);
-          let z = f32x4.add(v128.load(row + o), v128.load(xrRow + o));
-          if (edge != 0) z = f32x4.add(z, v128.load(edgeRow + o));
-          // LeakyReLU(z) = z·LeakyReLU'(z): with u = gE·LeakyReLU'(z), u·z into att, u·att into z.
-          const u = f32x4.mul(i8x16.swizzle(gE, table), reluSlope(z, slopeV, flip));
-          v128.store(gradAtt + o, madd(u, z, v128.load(gradAtt + o)));
-          const gZ = f32x4.mul(u, v128.load(att + o));
-          v128.store(gxlRow + o, f32x4.add(v128.load(gxlRow + o), madd(i8x16.swizzle(value, table), v128.load(gRow + o), gZ)));
-          v128.store(gxrRow + o, f32x4.add(v128.load(gxrRow + o), gZ));
-          if (gradEdge != 0) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
+          gatv2LaneChunk(o, i8x16.swizzle(gE, table), i8x16.swizzle(value, table), row, xrRow, edgeRow, edge != 0, att, gRow, gradAtt, gxlRow, gxrRow, gEdgeRow, gradEdge != 0, slopeV, flip);
           o += 16;
         }
       }
