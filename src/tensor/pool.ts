@@ -5,8 +5,8 @@
  * (activations, their gradients, masks): about 12 MB per Cora epoch. Fresh typed arrays cost
  * a zero-fill by the allocator, page faults and garbage-collector work, about a tenth of a
  * Cora epoch. `StoragePool.run(fn)` serves every float32 `allocate` made while `fn` runs from
- * arrays of the same length that earlier runs used (zeroed again, as `allocate` promises) and
- * takes all of them back when `fn` returns.
+ * arrays of the same length that earlier runs used (zeroed again, as `allocate` promises,
+ * except for `allocateOverwritten` storage) and takes all of them back when `fn` returns.
  *
  * The contract: **no float32 array allocated inside `run` may be used after it returns.**
  * `fn` must return plain values (a loss, metrics) or copies. Storage that outlives a step is
@@ -20,9 +20,10 @@
  * from the `PoolStorage` the kernels registered, if any: the WebAssembly kernels lend arrays
  * inside their own memory, which they then read and write in place instead of copying them
  * in and out on every call (a pool's arrays are the only ones whose lifetime is known, so
- * only they can live there). Between runs the
- * pool keeps exactly what the last run used: a run that needs less gives the rest to the
- * garbage collector, so varying sizes (mini-batches) cannot make it grow without bound.
+ * only they can live there, besides state with an owner that gives it back, such as Adam's
+ * moments). Between runs the pool keeps exactly what the last run used: a run that needs less
+ * gives the rest back, so varying sizes (mini-batches) cannot make it grow without bound;
+ * `clear()` gives everything back when a pool is done.
  */
 import { type Float32Allocator, setFloat32Allocator } from './tensor.js';
 
