@@ -5,6 +5,7 @@
 // (8 KiB) stays in L1 while the A block (MC × KC, 128 KiB) sits in L2. Packing also turns
 // every transpose variant into the same micro-kernel, and pads ragged edges with zeros.
 import { madd } from './simd';
+import { gemmSkinny, storeTransposed4 } from './skinny';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -21,20 +22,6 @@ export function gemmPackBBytes(): i32 {
 }
 
 const tile = memory.data(MR * NR * 4, 16);
-
-/** 4×4 transpose of the rows r0..r3: returns the columns via `out` (4 stores of 16 bytes). */
-// @ts-ignore: decorator
-@inline
-function storeTransposed4(r0: v128, r1: v128, r2: v128, r3: v128, out: usize, stride: usize): void {
-  const t0 = f32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = f32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t2 = f32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t3 = f32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(out, f32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  v128.store(out + stride, f32x4.shuffle(t0, t2, 2, 3, 6, 7));
-  v128.store(out + 2 * stride, f32x4.shuffle(t1, t3, 0, 1, 4, 5));
-  v128.store(out + 3 * stride, f32x4.shuffle(t1, t3, 2, 3, 6, 7));
-}
 
 /**
  * Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into panels: panel q holds rows q·MR .. q·MR+MR as
@@ -263,6 +250,10 @@ export function gemm(
   packABuf: usize,
   packBBuf: usize,
 ): void {
+  // One dimension at most 16: the skinny kernels (packed B only, no tiles).
+  if (gemmSkinny(transA, transB, m, n, k, a, lda, b, ldb, c, accumulate, packBBuf, KC * NC * 4)) {
+    return;
+  }
   if (!accumulate) memory.fill(c, 0, (<usize>m * <usize>n) << 2);
   const ldc = <usize>n << 2;
   for (let jc = 0; jc < n; jc += NC) {
