@@ -1084,6 +1084,39 @@ function fourDotsAndScatter(g: usize, rows: v128, dsts: v128, values: v128, full
   return hsum4(a0, a1, a2, a3);
 }
 
+/** fourDotsAndScatter for a block whose lanes 2 and 3 are past the end (their results 0). */
+// @ts-ignore: decorator
+@inline
+function twoDotsAndScatter(g: usize, rows: v128, dsts: v128, values: v128, full: i32, tail: i32, tailMask: v128): v128 {
+  const r0 = <usize>i32x4.extract_lane(rows, 0);
+  const r1 = <usize>i32x4.extract_lane(rows, 1);
+  const d0 = <usize>i32x4.extract_lane(dsts, 0);
+  const d1 = <usize>i32x4.extract_lane(dsts, 1);
+  const v0 = lane0(values);
+  const v1 = lane1(values);
+  const fullBytes = <usize>full << 4;
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) {
+    const gV = v128.load(g + o);
+    a0 = madd(gV, v128.load(r0 + o), a0);
+    a1 = madd(gV, v128.load(r1 + o), a1);
+    v128.store(d0 + o, madd(v0, gV, v128.load(d0 + o)));
+    v128.store(d1 + o, madd(v1, gV, v128.load(d1 + o)));
+  }
+  if (tail != 0) {
+    const gV = v128.load(g + o);
+    a0 = f32x4.add(a0, v128.and(f32x4.mul(gV, v128.load(r0 + o)), tailMask));
+    a1 = f32x4.add(a1, v128.and(f32x4.mul(gV, v128.load(r1 + o)), tailMask));
+    let old = v128.load(d0 + o);
+    mergeTail(d0 + o, madd(v0, gV, old), old, tailMask);
+    old = v128.load(d1 + o);
+    mergeTail(d1 + o, madd(v1, gV, old), old, tailMask);
+  }
+  return hsum4(a0, a1, f32x4.splat(0), f32x4.splat(0));
+}
+
 /** Bytes from one row's start to the next in the one-head scratch rows (16-aligned, padded). */
 // @ts-ignore: decorator
 @inline
@@ -1243,6 +1276,17 @@ function blockTerms(rows: v128, w: v128, o: usize): v128 {
   );
 }
 
+/** blockTerms for a block whose lanes 2 and 3 are past the end. */
+// @ts-ignore: decorator
+@inline
+function blockTerms2(rows: v128, w: v128, o: usize): v128 {
+  return madd(
+    lane1(w),
+    v128.load(<usize>i32x4.extract_lane(rows, 1) + o),
+    f32x4.mul(lane0(w), v128.load(<usize>i32x4.extract_lane(rows, 0) + o)),
+  );
+}
+
 /** dst[0..C) ·= s, C = 4·full + tail. */
 // @ts-ignore: decorator
 @inline
@@ -1317,7 +1361,13 @@ function softmaxAndSumOneHead(
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
-  if (small) {
+  if (small && end - begin <= 2) {
+    // Lanes 2 and 3 past the end (most targets of a few edges): two rows.
+    acc0 = blockTerms2(rows, w, 0);
+    if (channels > 4) acc1 = blockTerms2(rows, w, 16);
+    if (channels > 8) acc2 = blockTerms2(rows, w, 32);
+    if (channels > 12) acc3 = blockTerms2(rows, w, 48);
+  } else if (small) {
     acc0 = blockTerms(rows, w, 0);
     if (channels > 4) acc1 = blockTerms(rows, w, 16);
     if (channels > 8) acc2 = blockTerms(rows, w, 32);
@@ -1526,6 +1576,55 @@ function gatv2FourScores(
   return hsum4(a0, a1, a2, a3);
 }
 
+/** gatv2FourScores for a block whose lanes 2 and 3 are past the end (their scores 0). */
+// @ts-ignore: decorator
+@inline
+function gatv2TwoScores(
+  rows: v128,
+  edges: v128,
+  xrRow: usize,
+  att: usize,
+  hasEdge: bool,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+  slopeV: v128,
+): v128 {
+  const r0 = <usize>i32x4.extract_lane(rows, 0);
+  const r1 = <usize>i32x4.extract_lane(rows, 1);
+  const e0 = hasEdge ? <usize>i32x4.extract_lane(edges, 0) : 0;
+  const e1 = hasEdge ? <usize>i32x4.extract_lane(edges, 1) : 0;
+  const fullBytes = <usize>full << 4;
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let o: usize = 0;
+  for (; o < fullBytes; o += 16) {
+    const xrV = v128.load(xrRow + o);
+    const attV = v128.load(att + o);
+    let z0 = f32x4.add(v128.load(r0 + o), xrV);
+    let z1 = f32x4.add(v128.load(r1 + o), xrV);
+    if (hasEdge) {
+      z0 = f32x4.add(z0, v128.load(e0 + o));
+      z1 = f32x4.add(z1, v128.load(e1 + o));
+    }
+    a0 = f32x4.add(a0, gatv2Terms(z0, attV, slopeV));
+    a1 = f32x4.add(a1, gatv2Terms(z1, attV, slopeV));
+  }
+  if (tail != 0) {
+    const xrV = v128.load(xrRow + o);
+    const attV = v128.load(att + o);
+    let z0 = f32x4.add(v128.load(r0 + o), xrV);
+    let z1 = f32x4.add(v128.load(r1 + o), xrV);
+    if (hasEdge) {
+      z0 = f32x4.add(z0, v128.load(e0 + o));
+      z1 = f32x4.add(z1, v128.load(e1 + o));
+    }
+    a0 = f32x4.add(a0, v128.and(gatv2Terms(z0, attV, slopeV), tailMask));
+    a1 = f32x4.add(a1, v128.and(gatv2Terms(z1, attV, slopeV), tailMask));
+  }
+  return hsum4(a0, a1, f32x4.splat(0), f32x4.splat(0));
+}
+
 /** Addresses of the edge-feature rows of the block at p (`zero` past the end). */
 // @ts-ignore: decorator
 @inline
@@ -1540,6 +1639,7 @@ function gatv2BlockScores(
   src: usize,
   p: i32,
   begin: i32,
+  end: i32,
   valid: v128,
   xl: usize,
   rowBytes: usize,
@@ -1557,7 +1657,11 @@ function gatv2BlockScores(
   const rows = rowAddresses(src, p, begin, xl, rowBytes, gathered, laneRows, valid, zero);
   const hasEdge = edge != 0;
   const edges = hasEdge ? edgeRowAddresses(edge, p, rowBytes, laneRows, valid, zero) : zero;
-  const e = gatv2FourScores(rows, edges, xrRow, att, hasEdge, full, tail, tailMask, slopeV);
+  // Lanes 2 and 3 are past the end in about half of the last blocks: two rows then.
+  const e =
+    end - p > 2
+      ? gatv2FourScores(rows, edges, xrRow, att, hasEdge, full, tail, tailMask, slopeV)
+      : gatv2TwoScores(rows, edges, xrRow, att, hasEdge, full, tail, tailMask, slopeV);
   return v128.bitselect(e, fconst(F_NEG_INF), valid);
 }
 
@@ -1597,11 +1701,11 @@ function gatv2ForwardOneHead(
     }
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
-    const e0 = gatv2BlockScores(src, begin, begin, validLanes(begin, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
+    const e0 = gatv2BlockScores(src, begin, begin, end, validLanes(begin, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
     let max = e0;
     if (end - begin > 4) {
       for (let p = begin + 4; p < end; p += 4) {
-        const e = gatv2BlockScores(src, p, begin, validLanes(p, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
+        const e = gatv2BlockScores(src, p, begin, end, validLanes(p, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
         v128.store(alpha + (<usize>p << 2), e);
         max = f32x4.pmax(max, e);
       }
@@ -1748,7 +1852,11 @@ function gatBackwardOneHead(
         spareV,
         f32x4.ne(value, f32x4.splat(0)),
       );
-      const gA = fourDotsAndScatter(gRow, rows, gx, value, full, tail, tailMask);
+      // Lanes 2 and 3 are past the end in about half of the last blocks: two rows then.
+      const gA =
+        end - p > 2
+          ? fourDotsAndScatter(gRow, rows, gx, value, full, tail, tailMask)
+          : twoDotsAndScatter(gRow, rows, gx, value, full, tail, tailMask);
       if (cached) v128.store(cache + (<usize>(p - begin) << 2), gA);
       dotV = madd(value, gA, dotV);
     }
@@ -1941,6 +2049,8 @@ function gatv2BackwardOneHead(
         lane0(gE), lane1(gE), lane0(value), lane1(value),
         hasEdge, hasGradEdge, xrRow, att, gRow, gradAtt, gxrRow, slopeV, flip,
       );
+      // The second pair is all past the end in about half of the last blocks: skipped.
+      if (end - p <= 2) continue;
       gatv2BackwardPair(
         fullBytes, tail, tailMask,
         <usize>i32x4.extract_lane(rows, 2), <usize>i32x4.extract_lane(rows, 3),
