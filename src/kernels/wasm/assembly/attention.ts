@@ -9,6 +9,12 @@
 // Sources are scattered in memory, so the kernels are bound by memory latency on large
 // graphs; copying a target's source rows into a contiguous buffer first lets the loads
 // overlap (DESIGN.md §6) and serves both passes over the segment from L1.
+//
+// Three families of code: H and C multiples of 4 (four heads at a time, per-head vectors of
+// channels; the code right below), one head (edges four at a time, lanes past a segment's
+// end made inert; "One head" below), and H a multiple of 4 with C not (heads as lanes;
+// "Heads as lanes" below). Other shapes (H = 2, 3, 5, ...) take the generic per-head code.
+// The host pads every buffer by 16 bytes, so a vector may be read from anywhere in one.
 import {
   axpy,
   copyRow,
@@ -980,19 +986,6 @@ function addFourRows(dst: usize, r0: usize, r1: usize, r2: usize, r3: usize, w: 
   if (tail != 0) {
     const old = v128.load(dst + o);
     mergeTail(dst + o, f32x4.add(old, fourTerms(r0, r1, r2, r3, o, w0, w1, w2, w3)), old, tailMask);
-  }
-}
-
-/** dst[0..C) += w·src[0..C) (w broadcast), C = 4·full + tail. */
-// @ts-ignore: decorator
-@inline
-function addRow(dst: usize, src: usize, w: v128, full: i32, tail: i32, tailMask: v128): void {
-  const fullBytes = <usize>full << 4;
-  let o: usize = 0;
-  for (; o < fullBytes; o += 16) v128.store(dst + o, madd(w, v128.load(src + o), v128.load(dst + o)));
-  if (tail != 0) {
-    const old = v128.load(dst + o);
-    mergeTail(dst + o, madd(w, v128.load(src + o), old), old, tailMask);
   }
 }
 
