@@ -76,6 +76,70 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s dropout', (_, k) => {
   });
 });
 
+// The WebAssembly kernels hash by blocks of 65536 indices (one key per block). Chunks of
+// 4099 elements (8198 without x) start off a multiple of 4, so some vector straddles a block.
+const oddChunks = {
+  ...(await loadWasmKernels({ chunkBytes: 4 * 2 * 4099 })),
+  name: 'wasm-odd-chunks',
+};
+const BLOCKS = [...ALL, oddChunks];
+
+describe('dropout across blocks of 65536 indices', () => {
+  it.each(BLOCKS.map((k) => [k.name, k] as const))('matches the hash oracle (%s)', (_, k) => {
+    const rng = new Random(21);
+    const length = 2 * 65536 + 13;
+    const mask = dropoutMask(0.5, rng.nextUint32(), rng.nextUint32());
+    const keep = Math.fround(1 / 0.5);
+    const x = randomArray('float32', length, rng);
+    const expectedFactors = new Float32Array(length);
+    const expected = new Float32Array(length);
+    for (let i = 0; i < length; i++) {
+      const f = dropoutHash(mask.seedLo, mask.seedHi, i) < mask.threshold ? 0 : keep;
+      expectedFactors[i] = f;
+      expected[i] = x[i]! * f;
+    }
+    const out = new Float32Array(length);
+    const factors = new Float32Array(length);
+    k.dropout(mask, x, out, length);
+    k.dropout(mask, null, factors, length);
+    // First differing element (Object.is, so −0 ≠ 0), −1 when all match.
+    expect(factors.findIndex((v, i) => !Object.is(v, expectedFactors[i]))).toBe(-1);
+    expect(out.findIndex((v, i) => !Object.is(v, expected[i]))).toBe(-1);
+  });
+
+  it.each(ALL.map((k) => [k.name, k] as const))('dropoutCsr too (%s)', (_, k) => {
+    const rng = new Random(22);
+    for (const offset of [65533, 131070]) {
+      // Rows of 0–6 entries after `offset` unused ones, over the block boundary.
+      const rows = 3000;
+      const rowPtr = new Int32Array(rows + 1);
+      rowPtr[0] = offset;
+      for (let r = 0; r < rows; r++) rowPtr[r + 1] = rowPtr[r]! + Math.floor(rng.uniformIn(0, 7));
+      const nnz = rowPtr[rows]!;
+      const colIdx = new Int32Array(nnz).map(() => Math.floor(rng.uniformIn(0, 50)));
+      const a = { rows, cols: 50, rowPtr, colIdx, values: randomArray('float32', nnz, rng) };
+      const mask = dropoutMask(0.5, rng.nextUint32(), rng.nextUint32());
+      const keep = Math.fround(1 / 0.5);
+      const stored = nnz - offset;
+      const outPtr = new Int32Array(rows + 1);
+      const outIdx = new Int32Array(stored);
+      const outValues = new Float32Array(stored);
+      const kept = k.dropoutCsr(mask, a, outPtr, outIdx, outValues);
+      const idx: number[] = [];
+      const vals: number[] = [];
+      for (let q = offset; q < nnz; q++) {
+        if (dropoutHash(mask.seedLo, mask.seedHi, q) < mask.threshold) continue;
+        idx.push(colIdx[q]!);
+        vals.push(Math.fround(a.values[q]! * keep));
+      }
+      expect(kept).toBe(idx.length);
+      expect(outPtr[rows]).toBe(kept);
+      expect(Array.from(outIdx.subarray(0, kept))).toEqual(idx);
+      expect(Array.from(outValues.subarray(0, kept))).toEqual(vals);
+    }
+  });
+});
+
 describe.each(ALL.map((k) => [k.name, k] as const))('%s dropoutCsr', (_, k) => {
   /** Random sparse rows (some empty); `offset` unused entries before the first row. */
   function randomCsr(dtype: DType, rows: number, cols: number, rng: Random, offset: number) {

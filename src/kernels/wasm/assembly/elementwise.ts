@@ -1,7 +1,18 @@
 // Element-wise kernels (float32, SIMD over four lanes): counter-based dropout, ELU and its
 // backward, and the small helpers of the linear layer (transpose, bias rows, column sums).
-import { mix1, mix4 } from './hash';
+import {
+  dropoutBlockKey,
+  dropoutBlockVectors,
+  dropoutHash4,
+  dropoutHash4Any,
+  mix1,
+} from './hash';
 import { exp4, madd } from './simd';
+
+// V8 (TurboFan) places a SIMD constant, and a splat of a parameter, next to its uses: one
+// used in a single loop is rebuilt on every iteration (three instructions for a constant).
+// The kernels below share their constants between a two-vector loop, a one-vector step and
+// a tail, which puts them before the loops, in registers or spilled once.
 
 /**
  * out[i] = x[i] · (0 or scale) for i < length, with x = 0 (null) the factor itself. Element
@@ -17,19 +28,60 @@ export function dropout(
   x: usize,
   out: usize,
 ): void {
-  const lo = i32x4.splat(seedLo);
   const hi = i32x4.splat(seedHi);
   const th = i32x4.splat(threshold);
   const sc = f32x4.splat(scale);
-  let idx = i32x4.add(i32x4.splat(offset), i32x4(0, 1, 2, 3));
+  const lanes = i32x4(0, 1, 2, 3);
   const four = i32x4.splat(4);
+  const eight = i32x4.splat(8);
+  // Kept where hash ≥ threshold: i32x4.ge_u is a pminud and a pcmpeqd (lt_u, which has no
+  // SSE instruction either, took two more to negate).
   let i = 0;
-  for (; i + 4 <= length; i += 4) {
-    const h = mix4(i32x4.add(mix4(v128.xor(idx, lo)), hi));
-    const f = v128.andnot(sc, i32x4.lt_u(h, th)); // scale where kept, +0 where dropped
-    const o = <usize>i << 2;
-    v128.store(out + o, x == 0 ? f : f32x4.mul(v128.load(x + o), f));
-    idx = i32x4.add(idx, four);
+  while (i + 4 <= length) {
+    const start = offset + <u32>i;
+    let idx = i32x4.add(i32x4.splat(start), lanes);
+    const vectors = dropoutBlockVectors(start);
+    if (vectors == 0) {
+      const f = v128.and(sc, i32x4.ge_u(dropoutHash4Any(idx, i32x4.splat(seedLo), hi), th));
+      const o = <usize>i << 2;
+      v128.store(out + o, x == 0 ? f : f32x4.mul(v128.load(x + o), f));
+      i += 4;
+      continue;
+    }
+    // The vectors of this block of 65536 indices, two at a time (their hash chains overlap).
+    const end = min(i + (vectors << 2), length - 3);
+    const key = dropoutBlockKey(seedLo, start);
+    if (x == 0) {
+      for (; i + 4 < end; i += 8) {
+        const h0 = dropoutHash4(idx, key, hi);
+        const h1 = dropoutHash4(i32x4.add(idx, four), key, hi);
+        const o = <usize>i << 2;
+        v128.store(out + o, v128.and(sc, i32x4.ge_u(h0, th)));
+        v128.store(out + o + 16, v128.and(sc, i32x4.ge_u(h1, th)));
+        idx = i32x4.add(idx, eight);
+      }
+      if (i < end) {
+        v128.store(out + (<usize>i << 2), v128.and(sc, i32x4.ge_u(dropoutHash4(idx, key, hi), th)));
+        i += 4;
+      }
+    } else {
+      for (; i + 4 < end; i += 8) {
+        const h0 = dropoutHash4(idx, key, hi);
+        const h1 = dropoutHash4(i32x4.add(idx, four), key, hi);
+        const o = <usize>i << 2;
+        const f0 = v128.and(sc, i32x4.ge_u(h0, th));
+        const f1 = v128.and(sc, i32x4.ge_u(h1, th));
+        v128.store(out + o, f32x4.mul(v128.load(x + o), f0));
+        v128.store(out + o + 16, f32x4.mul(v128.load(x + o + 16), f1));
+        idx = i32x4.add(idx, eight);
+      }
+      if (i < end) {
+        const o = <usize>i << 2;
+        const f = v128.and(sc, i32x4.ge_u(dropoutHash4(idx, key, hi), th));
+        v128.store(out + o, f32x4.mul(v128.load(x + o), f));
+        i += 4;
+      }
+    }
   }
   for (; i < length; i++) {
     const h = mix1(mix1((offset + <u32>i) ^ seedLo) + seedHi);

@@ -4,7 +4,13 @@
 // columns, one after another; row offsets follow. Hashes are computed four at a time, then
 // entries are compacted without a branch (a branch on a random keep/drop is mispredicted
 // half the time).
-import { mix1, mix4 } from './hash';
+import {
+  dropoutBlockKey,
+  dropoutBlockVectors,
+  dropoutHash4,
+  dropoutHash4Any,
+  mix1,
+} from './hash';
 
 /**
  * Rows 0..rows of (ptr, idx, val), entries ptr[0]..ptr[rows] (global indices, so the hash
@@ -32,13 +38,35 @@ export function dropoutCsr(
   const lo = i32x4.splat(seedLo);
   const hi = i32x4.splat(seedHi);
   const th = i32x4.splat(threshold);
-  let index = i32x4.add(i32x4.splat(first), i32x4(0, 1, 2, 3));
+  // As in the dense kernel: blocks of 65536 indices, two vectors at a time, ge_u (pminud,
+  // pcmpeqd) rather than a negated lt_u; the constants shared by every loop.
+  const lanes = i32x4(0, 1, 2, 3);
   const four = i32x4.splat(4);
+  const eight = i32x4.splat(8);
   let q = 0;
-  for (; q + 4 <= count; q += 4) {
-    const h = mix4(i32x4.add(mix4(v128.xor(index, lo)), hi));
-    v128.store(keep + (<usize>q << 2), v128.not(i32x4.lt_u(h, th)));
-    index = i32x4.add(index, four);
+  while (q + 4 <= count) {
+    const start = <u32>(first + q);
+    let index = i32x4.add(i32x4.splat(start), lanes);
+    const vectors = dropoutBlockVectors(start);
+    if (vectors == 0) {
+      v128.store(keep + (<usize>q << 2), i32x4.ge_u(dropoutHash4Any(index, lo, hi), th));
+      q += 4;
+      continue;
+    }
+    const end = min(q + (vectors << 2), count - 3);
+    const key = dropoutBlockKey(seedLo, start);
+    for (; q + 4 < end; q += 8) {
+      const h0 = dropoutHash4(index, key, hi);
+      const h1 = dropoutHash4(i32x4.add(index, four), key, hi);
+      const o = <usize>q << 2;
+      v128.store(keep + o, i32x4.ge_u(h0, th));
+      v128.store(keep + o + 16, i32x4.ge_u(h1, th));
+      index = i32x4.add(index, eight);
+    }
+    if (q < end) {
+      v128.store(keep + (<usize>q << 2), i32x4.ge_u(dropoutHash4(index, key, hi), th));
+      q += 4;
+    }
   }
   for (; q < count; q++) {
     const h = mix1(mix1((<u32>(first + q)) ^ seedLo) + seedHi);
