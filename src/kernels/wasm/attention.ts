@@ -261,6 +261,10 @@ function gatherCapacity(width: number, numSrc: number, minSourceBytes: number): 
   return Math.max(1, Math.floor(GATHER_BYTES / (width * 4)));
 }
 
+/** H and C both multiples of 4 go to the kernels of assembly/attention-heads.ts. */
+const headsKernels = (heads: number, channels: number): boolean =>
+  heads % 4 === 0 && channels % 4 === 0;
+
 type Gatv2Forward = (args: Gatv2AttentionArgs, outputs: Gatv2ForwardOutputs) => void;
 type Gatv2Backward = (
   args: Gatv2AttentionArgs,
@@ -285,6 +289,7 @@ export function createGatv2Forward(
     const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
     const { out, alpha } = outputs;
     const HC = H * C;
+    const kernel = headsKernels(H, C) ? 'gatv2ForwardHeads' : 'gatv2Forward';
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const ran =
       isFloat32(xl) &&
@@ -312,7 +317,7 @@ export function createGatv2Forward(
           [edgeOff, dropOff, alphaOff],
           scratch,
         ) => {
-          wasm.gatv2Forward(
+          wasm[kernel](
             numDst,
             H,
             C,
@@ -349,6 +354,7 @@ export function createGatv2Backward(
     const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
     const { gradXl, gradXr, gradEdge, gradAtt } = outputs;
     const HC = H * C;
+    const kernel = headsKernels(H, C) ? 'gatv2BackwardHeads' : 'gatv2Backward';
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const widest = widestTarget(graph);
     const cached = cacheEdges(widest, H, cacheBytes);
@@ -387,7 +393,7 @@ export function createGatv2Backward(
           [edgeOff, dropOff, alphaOff, gradEdgeOff],
           scratch,
         ) => {
-          wasm.gatv2Backward(
+          wasm[kernel](
             numDst,
             H,
             C,
@@ -435,6 +441,7 @@ export function createGatForward(
     } = args;
     const { out, alpha } = outputs;
     const HC = H * C;
+    const kernel = headsKernels(H, C) ? 'gatForwardHeads' : 'gatForward';
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const ran =
       isFloat32(x) &&
@@ -462,7 +469,7 @@ export function createGatForward(
           [edgeScoreOff, dropOff, alphaOff],
           scratch,
         ) => {
-          wasm.gatForward(
+          wasm[kernel](
             numDst,
             H,
             C,
@@ -506,6 +513,7 @@ export function createGatBackward(
     } = args;
     const { gradX, gradScoreSrc, gradScoreDst, gradScoreEdge } = outputs;
     const HC = H * C;
+    const kernel = headsKernels(H, C) ? 'gatBackwardHeads' : 'gatBackward';
     const capacity = gatherCapacity(HC, graph.numSrc, gatherMinSourceBytes);
     const widest = widestTarget(graph);
     const cached = cacheEdges(widest, H, cacheBytes);
@@ -544,7 +552,7 @@ export function createGatBackward(
           [edgeScoreOff, dropOff, alphaOff, gradEdgeScoreOff],
           scratch,
         ) => {
-          wasm.gatBackward(
+          wasm[kernel](
             numDst,
             H,
             C,

@@ -17,3 +17,4 @@ export {
   headDotBackward,
 } from './attention';
 export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, fillRows, transpose, transposeStrips } from './elementwise';
+export { gatBackwardHeads, gatForwardHeads, gatv2BackwardHeads, gatv2ForwardHeads } from './attention-heads';

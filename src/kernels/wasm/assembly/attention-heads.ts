@@ -1,0 +1,1039 @@
+// Fused GATv2 and GAT attention for H and C both multiples of 4 (e.g. Cora's hidden layer,
+// 8 heads × 8 channels): the semantics, arguments and scratch layout of attention.ts
+// (DESIGN.md §1–3), organised so that a target's work stays in registers.
+//
+// - Heads go four at a time (a group): one vector holds the four heads' scores, α, maxima,
+//   sums or ∂L/∂e, so the softmax and its backward have no per-head loop. Every pass over a
+//   target's edges handles all its groups.
+// - A row is accumulated in registers, a block of up to eight vectors (C = 8: the four heads
+//   of a group) over all of a target's edges, and stored once, instead of being loaded and
+//   stored for every edge. The forward sums the softmax numerators and scales the block by
+//   1/Σ at the end; the GATv2 backward sums, per vector, Σ u and Σ u·z (u = ∂L/∂e ·
+//   LeakyReLU'(z)), whence ∂L/∂x^r_i = att ⊙ Σ u and ∂L/∂att += Σ u·z.
+// - A row whose weight is 0 is skipped, as in the reference (an infinite or NaN row must not
+//   reach the sum), by reading a row of zeros instead: a scalar select per head rather than
+//   a mask per vector.
+// - C = 4 and C = 8 have their channel loops unrolled; other multiples of 4 go a head and up
+//   to four vectors at a time.
+//
+// V8 schedules all of a basic block's loads before its arithmetic, so a block with more
+// live vectors than registers spills; the C = 8 dot products therefore store their first
+// half (into the slot the result goes to) before loading the second.
+//
+// Indices are chunk-local (targets 0..numDst, edge slots ptr[i] − ptr[0]); source-side arrays
+// are whole; a pointer of 0 is null. Scratch, as the wrappers size it: two arrays of H floats,
+// the gather buffer (max(capacity, 1) rows), the backward's cache (cacheEdges·H floats + 16
+// bytes, when cacheEdges > 0), then a row of zeros (C floats) and a spare vector.
+import { leakyRelu, madd } from './simd';
+
+// Compile-time variants. AssemblyScript compiles each instance of a generic function on its
+// own and folds tests of sizeof<T>(), so each loop below exists once per variant, without a
+// branch on it. (Constant arguments of inlined functions do not do this: Binaryen merges the
+// inlined copies, which differ only in those constants, before propagating them.)
+/** Channels per head: 4 (C4), 8 (C8), or any multiple of 4 (CAny). */
+type C4 = u8;
+type C8 = u16;
+type CAny = u64;
+/** An optional input (edge features, dropout) absent or present. */
+type Off = u8;
+type On = u16;
+
+/** Vectors per head: 1, 2, or `vecs` (known at run time only). */
+// @ts-ignore: decorator
+@inline
+function vecsOf<V>(vecs: i32): i32 {
+  return sizeof<V>() == 8 ? vecs : <i32>sizeof<V>();
+}
+
+const SOFTMAX_EPS: f32 = 1e-16;
+
+// Splatted constants, loaded from memory: V8 (x64) builds a v128.const from immediates with
+// several instructions at every use.
+const K_NEG_INF: usize = 0;
+const K_EPS: usize = 16;
+const K_ONE: usize = 32;
+const K_EXP_MIN: usize = 48;
+const K_MAGIC: usize = 64;
+const K_LOG2E: usize = 80;
+const K_LN2_HI: usize = 96;
+const K_LN2_LO: usize = 112;
+const K_P0: usize = 128;
+const K_P1: usize = 144;
+const K_P2: usize = 160;
+const K_P3: usize = 176;
+const K_P4: usize = 192;
+const K_P5: usize = 208;
+const CONSTANTS = memory.data<f32>(
+  [
+    -Infinity, -Infinity, -Infinity, -Infinity,
+    SOFTMAX_EPS, SOFTMAX_EPS, SOFTMAX_EPS, SOFTMAX_EPS,
+    1, 1, 1, 1,
+    -87.3, -87.3, -87.3, -87.3,
+    12582912, 12582912, 12582912, 12582912,
+    1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+    0.693359375, 0.693359375, 0.693359375, 0.693359375,
+    -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+    5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+    1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+    4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+    8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+    1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+    1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  ],
+  16,
+);
+/** The exponent bias, 127 in every i32 lane. */
+const EXP_BIAS = memory.data<i32>([127, 127, 127, 127], 16);
+
+// @ts-ignore: decorator
+@inline
+function k(offset: usize): v128 {
+  return v128.load(CONSTANTS + offset);
+}
+
+// @ts-ignore: decorator
+@inline
+function zero(): v128 {
+  return f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline
+function i32At(base: usize, index: i32): i32 {
+  return load<i32>(base + (<usize>index << 2));
+}
+
+/**
+ * e^x per lane for x ≤ 0 (softmax arguments): simd.ts's exp4 (Cephes polynomial, about
+ * 1 ulp) with the polynomial evaluated by Estrin's scheme, constants from memory, and no
+ * clamp: lanes below −87.3 (−∞ included), whose exponent bits overflow, are zeroed by the
+ * final mask, and a NaN goes through the arithmetic as NaN.
+ */
+// @ts-ignore: decorator
+@inline
+function expNeg4(x: v128): v128 {
+  const magic = k(K_MAGIC);
+  const t = madd(x, k(K_LOG2E), magic);
+  const n = f32x4.sub(t, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, k(K_LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(n, k(K_LN2_LO)));
+  const r2 = f32x4.mul(r, r);
+  const r4 = f32x4.mul(r2, r2);
+  const a = madd(k(K_P1), r, k(K_P0));
+  const b = madd(k(K_P3), r, k(K_P2));
+  const c = madd(k(K_P5), r, k(K_P4));
+  const p = madd(r4, c, madd(r2, b, a));
+  const y = madd(r2, p, f32x4.add(r, k(K_ONE)));
+  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, magic), v128.load(EXP_BIAS)), 23);
+  return v128.andnot(f32x4.mul(y, scale), f32x4.lt(x, k(K_EXP_MIN)));
+}
+
+/** [a0 + a2, b0 + b2, a1 + a3, b1 + b3]: the first step of hsum4. */
+// @ts-ignore: decorator
+@inline
+function pairSums(a: v128, b: v128): v128 {
+  return f32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
+}
+
+/** Lane-wise sums of four vectors, [Σ a, Σ b, Σ c, Σ d], from pairSums(a, b) and pairSums(c, d). */
+// @ts-ignore: decorator
+@inline
+function joinSums(ab: v128, cd: v128): v128 {
+  return f32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  return joinSums(pairSums(a, b), pairSums(c, d));
+}
+
+/** Lane l of v in every lane (l a constant). */
+// @ts-ignore: decorator
+@inline
+function lane(v: v128, l: i32): v128 {
+  if (l == 0) return i32x4.shuffle(v, v, 0, 0, 0, 0);
+  if (l == 1) return i32x4.shuffle(v, v, 1, 1, 1, 1);
+  if (l == 2) return i32x4.shuffle(v, v, 2, 2, 2, 2);
+  return i32x4.shuffle(v, v, 3, 3, 3, 3);
+}
+
+/** LeakyReLU'(z) per lane, 1 where z > 0 else slope, as slope ^ ((1 ^ slope) & (z > 0)). */
+// @ts-ignore: decorator
+@inline
+function reluSlope(z: v128, slopeV: v128, flip: v128): v128 {
+  return v128.xor(slopeV, v128.and(flip, f32x4.gt(z, zero())));
+}
+
+/** The address of edge slot p's source row: in the gather buffer (when ≠ 0), else in place. */
+// @ts-ignore: decorator
+@inline
+function rowAt(p: i32, begin: i32, src: usize, x: usize, gather: usize, rowBytes: usize): usize {
+  return gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>i32At(src, p) * rowBytes;
+}
+
+/**
+ * Copies the source rows of edges begin..end into `gather` when they fit and returns it, else
+ * returns 0 (rows read in place). On large graphs the misses of scattered rows then overlap,
+ * and every later pass over the segment reads L1.
+ */
+// @ts-ignore: decorator
+@inline
+function gatherRows(src: usize, begin: i32, end: i32, x: usize, rowBytes: usize, gather: usize, capacity: i32): usize {
+  if (end - begin > capacity) return 0;
+  let g = gather;
+  for (let p = begin; p < end; p++) {
+    const row = x + <usize>i32At(src, p) * rowBytes;
+    for (let o: usize = 0; o < rowBytes; o += 16) v128.store(g + o, v128.load(row + o));
+    g += rowBytes;
+  }
+  return gather;
+}
+
+/** The gather buffer: after the two per-head arrays (H·8 bytes, a multiple of 16). */
+// @ts-ignore: decorator
+@inline
+function gatherAt(scratch: usize, heads: i32): usize {
+  return scratch + (<usize>heads << 3);
+}
+
+/** The cache: after the gather buffer. */
+// @ts-ignore: decorator
+@inline
+function cacheAt(scratch: usize, heads: i32, rowBytes: usize, capacity: i32): usize {
+  return gatherAt(scratch, heads) + <usize>max(capacity, 1) * rowBytes;
+}
+
+/** The row of zeros (C floats, zeroed here): after the cache. */
+// @ts-ignore: decorator
+@inline
+function zeroRowAt(scratch: usize, heads: i32, channels: i32, rowBytes: usize, capacity: i32, cacheEdges: i32): usize {
+  const cacheBytes: usize = cacheEdges > 0 ? <usize>cacheEdges * (<usize>heads << 2) + 16 : 0;
+  const zeros = cacheAt(scratch, heads, rowBytes, capacity) + cacheBytes;
+  for (let o: usize = 0; o < (<usize>channels << 2); o += 16) v128.store(zeros + o, zero());
+  return zeros;
+}
+
+/** `row` where lane `bit` of `kept` is set, else the row of zeros. */
+// @ts-ignore: decorator
+@inline
+function keptRow(kept: i32, bit: i32, row: usize, zeros: usize): usize {
+  return select<usize>(row, zeros, (kept & bit) != 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax over a segment, all groups of an edge at a time.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Scores in α → numerators exp(e − max) in place, with the per-head maxima at hmax; leaves
+ * 1 / (Σ + 1e-16) per head at hsumInv.
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxSegment(alpha: usize, begin: i32, end: i32, heads: i32, hmax: usize, hsumInv: usize): void {
+  const stride = <usize>heads << 2;
+  for (let g: usize = 0; g < stride; g += 16) v128.store(hsumInv + g, zero());
+  let at = alpha + <usize>begin * stride;
+  for (let p = begin; p < end; p++) {
+    for (let g: usize = 0; g < stride; g += 16) {
+      const w = expNeg4(f32x4.sub(v128.load(at + g), v128.load(hmax + g)));
+      v128.store(at + g, w);
+      v128.store(hsumInv + g, f32x4.add(v128.load(hsumInv + g), w));
+    }
+    at += stride;
+  }
+  for (let g: usize = 0; g < stride; g += 16) {
+    v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(v128.load(hsumInv + g), k(K_EPS))));
+  }
+}
+
+/** α = numerator · 1/Σ for every head of the segment. */
+// @ts-ignore: decorator
+@inline
+function normalise(alpha: usize, begin: i32, end: i32, heads: i32, hsumInv: usize): void {
+  const stride = <usize>heads << 2;
+  let at = alpha + <usize>begin * stride;
+  for (let p = begin; p < end; p++) {
+    for (let g: usize = 0; g < stride; g += 16) v128.store(at + g, f32x4.mul(v128.load(at + g), v128.load(hsumInv + g)));
+    at += stride;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The forward's weighted sum, out_i = Σ_j dropout(α_ij)·x_j, after the softmax: the weights
+// are the numerators (times the dropout scale), the sums scaled by 1/Σ when stored.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Group g (four heads × C = 4 or 8 channels) in four or eight registers; the numerators are
+ * read as one vector, and written back normalised.
+ */
+// @ts-ignore: decorator
+@inline
+function sumGroup<V, D>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, inv: v128, zeros: usize, outRow: usize): void {
+  const nv = <i32>sizeof<V>();
+  const headB = <usize>nv << 4;
+  const stride = <usize>heads << 2;
+  const groupOff = <usize>g * (headB << 2);
+  let a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+  let b0 = zero(), b1 = zero(), b2 = zero(), b3 = zero();
+  let at = <usize>begin * stride + (<usize>g << 4);
+  for (let p = begin; p < end; p++) {
+    const row = rowAt(p, begin, src, x, gather, rowBytes) + groupOff;
+    const num = v128.load(alpha + at);
+    v128.store(alpha + at, f32x4.mul(num, inv));
+    const w = sizeof<D>() == 2 ? f32x4.mul(num, v128.load(dropScale + at)) : num;
+    const kept = i32x4.bitmask(f32x4.ne(w, zero()));
+    const r0 = keptRow(kept, 1, row, zeros);
+    const r1 = keptRow(kept, 2, row + headB, zeros);
+    const r2 = keptRow(kept, 4, row + 2 * headB, zeros);
+    const r3 = keptRow(kept, 8, row + 3 * headB, zeros);
+    const w0 = lane(w, 0), w1 = lane(w, 1), w2 = lane(w, 2), w3 = lane(w, 3);
+    a0 = madd(w0, v128.load(r0), a0);
+    a1 = madd(w1, v128.load(r1), a1);
+    a2 = madd(w2, v128.load(r2), a2);
+    a3 = madd(w3, v128.load(r3), a3);
+    if (nv == 2) {
+      b0 = madd(w0, v128.load(r0 + 16), b0);
+      b1 = madd(w1, v128.load(r1 + 16), b1);
+      b2 = madd(w2, v128.load(r2 + 16), b2);
+      b3 = madd(w3, v128.load(r3 + 16), b3);
+    }
+    at += stride;
+  }
+  const out = outRow + groupOff;
+  const i0 = lane(inv, 0), i1 = lane(inv, 1), i2 = lane(inv, 2), i3 = lane(inv, 3);
+  v128.store(out, f32x4.mul(a0, i0));
+  v128.store(out + headB, f32x4.mul(a1, i1));
+  v128.store(out + 2 * headB, f32x4.mul(a2, i2));
+  v128.store(out + 3 * headB, f32x4.mul(a3, i3));
+  if (nv == 2) {
+    v128.store(out + 16, f32x4.mul(b0, i0));
+    v128.store(out + headB + 16, f32x4.mul(b1, i1));
+    v128.store(out + 2 * headB + 16, f32x4.mul(b2, i2));
+    v128.store(out + 3 * headB + 16, f32x4.mul(b3, i3));
+  }
+}
+
+/**
+ * Head h, `count` (1–4) vectors from byte `off` of the row, in registers (any C); the weights
+ * are read splatted from the numerators, which `normalise` scales afterwards.
+ */
+// @ts-ignore: decorator
+@inline
+function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: usize, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, outRow: usize): void {
+  const stride = <usize>heads << 2;
+  let a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+  let at = <usize>begin * stride + (<usize>h << 2);
+  for (let p = begin; p < end; p++) {
+    let w = v128.load32_splat(alpha + at);
+    if (sizeof<D>() == 2) w = f32x4.mul(w, v128.load32_splat(dropScale + at));
+    const row = select<usize>(rowAt(p, begin, src, x, gather, rowBytes) + off, zeros, f32x4.extract_lane(w, 0) != 0);
+    a0 = madd(w, v128.load(row), a0);
+    if (count > 1) a1 = madd(w, v128.load(row + 16), a1);
+    if (count > 2) a2 = madd(w, v128.load(row + 32), a2);
+    if (count > 3) a3 = madd(w, v128.load(row + 48), a3);
+    at += stride;
+  }
+  const out = outRow + off;
+  const inv = v128.load32_splat(hsumInv + (<usize>h << 2));
+  v128.store(out, f32x4.mul(a0, inv));
+  if (count > 1) v128.store(out + 16, f32x4.mul(a1, inv));
+  if (count > 2) v128.store(out + 32, f32x4.mul(a2, inv));
+  if (count > 3) v128.store(out + 48, f32x4.mul(a3, inv));
+}
+
+/** The weighted sum of one target after softmaxSegment; leaves α normalised. */
+// @ts-ignore: decorator
+@inline
+function weightedSum<V, D>(vecs: i32, begin: i32, end: i32, heads: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, outRow: usize): void {
+  if (sizeof<V>() != 8) {
+    for (let g = 0; g < heads >> 2; g++) {
+      const inv = v128.load(hsumInv + (<usize>g << 4));
+      sumGroup<V, D>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, outRow);
+    }
+    return;
+  }
+  const headB = <usize>vecs << 4;
+  for (let h = 0; h < heads; h++) {
+    const hOff = <usize>h * headB;
+    let o: usize = 0;
+    for (; o + 64 <= headB; o += 64) {
+      sumChunk<D>(4, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+    }
+    const tail = <i32>(headB - o) >> 4;
+    if (tail == 3) sumChunk<D>(3, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+    else if (tail == 2) sumChunk<D>(2, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+    else if (tail == 1) sumChunk<D>(1, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+  }
+  normalise(alpha, begin, end, heads, hsumInv);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GATv2 forward.
+// ---------------------------------------------------------------------------------------------
+
+/** att·LeakyReLU(x_j + x^r_i (+ edge)) at byte offset o. */
+// @ts-ignore: decorator
+@inline
+function scoreTerm<E>(row: usize, xrG: usize, edgeRow: usize, attG: usize, o: usize, slopeV: v128): v128 {
+  let z = f32x4.add(v128.load(row + o), v128.load(xrG + o));
+  if (sizeof<E>() == 2) z = f32x4.add(z, v128.load(edgeRow + o));
+  return f32x4.mul(v128.load(attG + o), leakyRelu(z, slopeV));
+}
+
+/** scoreTerm at o and o + 16, summed: one head's partial sums for C = 8. */
+// @ts-ignore: decorator
+@inline
+function scorePair<E>(row: usize, xrG: usize, edgeRow: usize, attG: usize, o: usize, slopeV: v128): v128 {
+  let z = f32x4.add(v128.load(row + o + 16), v128.load(xrG + o + 16));
+  if (sizeof<E>() == 2) z = f32x4.add(z, v128.load(edgeRow + o + 16));
+  return madd(v128.load(attG + o + 16), leakyRelu(z, slopeV), scoreTerm<E>(row, xrG, edgeRow, attG, o, slopeV));
+}
+
+/** The scores of the four heads of a group (rows from the group's start); slot: see the header. */
+// @ts-ignore: decorator
+@inline
+function groupScore<V, E>(vecs: i32, row: usize, xrG: usize, edgeRow: usize, attG: usize, slot: usize, slopeV: v128): v128 {
+  if (sizeof<V>() == 1) {
+    return hsum4(
+      scoreTerm<E>(row, xrG, edgeRow, attG, 0, slopeV),
+      scoreTerm<E>(row, xrG, edgeRow, attG, 16, slopeV),
+      scoreTerm<E>(row, xrG, edgeRow, attG, 32, slopeV),
+      scoreTerm<E>(row, xrG, edgeRow, attG, 48, slopeV),
+    );
+  }
+  if (sizeof<V>() == 2) {
+    v128.store(slot, pairSums(scorePair<E>(row, xrG, edgeRow, attG, 0, slopeV), scorePair<E>(row, xrG, edgeRow, attG, 32, slopeV)));
+    const cd = pairSums(scorePair<E>(row, xrG, edgeRow, attG, 64, slopeV), scorePair<E>(row, xrG, edgeRow, attG, 96, slopeV));
+    return joinSums(v128.load(slot), cd);
+  }
+  const headB = <usize>vecs << 4;
+  let s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+  for (let o: usize = 0; o < headB; o += 16) {
+    s0 = f32x4.add(s0, scoreTerm<E>(row, xrG, edgeRow, attG, o, slopeV));
+    s1 = f32x4.add(s1, scoreTerm<E>(row + headB, xrG + headB, edgeRow + headB, attG + headB, o, slopeV));
+    s2 = f32x4.add(s2, scoreTerm<E>(row + 2 * headB, xrG + 2 * headB, edgeRow + 2 * headB, attG + 2 * headB, o, slopeV));
+    s3 = f32x4.add(s3, scoreTerm<E>(row + 3 * headB, xrG + 3 * headB, edgeRow + 3 * headB, attG + 3 * headB, o, slopeV));
+  }
+  return hsum4(s0, s1, s2, s3);
+}
+
+// @ts-ignore: decorator
+@inline
+function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+  const rowBytes = (<usize>(heads * vecs)) << 4;
+  const stride = <usize>heads << 2;
+  const groupBytes = <usize>vecsOf<V>(vecs) << 6;
+  const hsumInv = scratch;
+  const hmax = scratch + stride;
+  const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, 0);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    const outRow = out + <usize>i * rowBytes;
+    if (begin == end) {
+      for (let o: usize = 0; o < rowBytes; o += 16) v128.store(outRow + o, zero());
+      continue;
+    }
+    const xrRow = xr + <usize>i * rowBytes;
+    const gather = gatherRows(src, begin, end, xl, rowBytes, gatherAt(scratch, heads), gatherCapacity);
+    for (let g: usize = 0; g < stride; g += 16) v128.store(hmax + g, k(K_NEG_INF));
+    let at = alpha + <usize>begin * stride;
+    for (let p = begin; p < end; p++) {
+      const row = rowAt(p, begin, src, xl, gather, rowBytes);
+      const edgeRow = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
+      let go: usize = 0;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const e = groupScore<V, E>(vecs, row + go, xrRow + go, edgeRow + go, att + go, at + g, slopeV);
+        v128.store(at + g, e);
+        v128.store(hmax + g, f32x4.pmax(v128.load(hmax + g), e));
+        go += groupBytes;
+      }
+      at += stride;
+    }
+    softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
+    weightedSum<V, D>(vecs, begin, end, heads, src, xl, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+  }
+}
+
+function gatv2ForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+  if (edge == 0) {
+    if (dropScale == 0) gatv2ForwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    else gatv2ForwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  } else {
+    if (dropScale == 0) gatv2ForwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    else gatv2ForwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  }
+}
+
+/** GATv2 forward for H and C multiples of 4; as attention.ts's gatv2Forward. */
+export function gatv2ForwardHeads(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  slope: f32,
+  dropScale: usize,
+  out: usize,
+  alpha: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+): void {
+  const vecs = channels >> 2;
+  const slopeV = f32x4.splat(slope);
+  if (vecs == 2) gatv2ForwardVariant<C8>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  else if (vecs == 1) gatv2ForwardVariant<C4>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  else gatv2ForwardVariant<CAny>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GAT forward: the scores are per node, e = LeakyReLU(s_j + t_i (+ edge score)).
+// ---------------------------------------------------------------------------------------------
+
+// @ts-ignore: decorator
+@inline
+function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+  const rowBytes = (<usize>(heads * vecs)) << 4;
+  const stride = <usize>heads << 2;
+  const hsumInv = scratch;
+  const hmax = scratch + stride;
+  const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, 0);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    const outRow = out + <usize>i * rowBytes;
+    if (begin == end) {
+      for (let o: usize = 0; o < rowBytes; o += 16) v128.store(outRow + o, zero());
+      continue;
+    }
+    const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
+    const dstRow = scoreDst + <usize>i * stride;
+    for (let g: usize = 0; g < stride; g += 16) v128.store(hmax + g, k(K_NEG_INF));
+    let at = <usize>begin * stride;
+    for (let p = begin; p < end; p++) {
+      const srcRow = scoreSrc + <usize>i32At(src, p) * stride;
+      for (let g: usize = 0; g < stride; g += 16) {
+        let v = f32x4.add(v128.load(srcRow + g), v128.load(dstRow + g));
+        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at + g));
+        const e = leakyRelu(v, slopeV);
+        v128.store(alpha + at + g, e);
+        v128.store(hmax + g, f32x4.pmax(v128.load(hmax + g), e));
+      }
+      at += stride;
+    }
+    softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
+    weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+  }
+}
+
+function gatForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+  if (scoreEdge == 0) {
+    if (dropScale == 0) gatForwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    else gatForwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  } else {
+    if (dropScale == 0) gatForwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    else gatForwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  }
+}
+
+/** GAT forward for H and C multiples of 4; as attention.ts's gatForward. */
+export function gatForwardHeads(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slope: f32,
+  dropScale: usize,
+  out: usize,
+  alpha: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+): void {
+  const vecs = channels >> 2;
+  const slopeV = f32x4.splat(slope);
+  if (vecs == 2) gatForwardVariant<C8>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  else if (vecs == 1) gatForwardVariant<C4>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  else gatForwardVariant<CAny>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward. Per head, with g_i = ∂L/∂out_i: ∂L/∂α̃_ij = <g_i, x_j>, D_i = Σ_j α̃_ij ∂L/∂α̃_ij,
+// ∂L/∂e_ij = α_ij (scale_ij <g_i, x_j> − D_i).
+// ---------------------------------------------------------------------------------------------
+
+/** <g, x> for the four heads of a group (from the group's start); slot: see the header. */
+// @ts-ignore: decorator
+@inline
+function groupDots<V>(vecs: i32, gG: usize, row: usize, slot: usize): v128 {
+  if (sizeof<V>() == 1) {
+    return hsum4(
+      f32x4.mul(v128.load(gG), v128.load(row)),
+      f32x4.mul(v128.load(gG + 16), v128.load(row + 16)),
+      f32x4.mul(v128.load(gG + 32), v128.load(row + 32)),
+      f32x4.mul(v128.load(gG + 48), v128.load(row + 48)),
+    );
+  }
+  if (sizeof<V>() == 2) {
+    v128.store(
+      slot,
+      pairSums(
+        madd(v128.load(gG + 16), v128.load(row + 16), f32x4.mul(v128.load(gG), v128.load(row))),
+        madd(v128.load(gG + 48), v128.load(row + 48), f32x4.mul(v128.load(gG + 32), v128.load(row + 32))),
+      ),
+    );
+    const cd = pairSums(
+      madd(v128.load(gG + 80), v128.load(row + 80), f32x4.mul(v128.load(gG + 64), v128.load(row + 64))),
+      madd(v128.load(gG + 112), v128.load(row + 112), f32x4.mul(v128.load(gG + 96), v128.load(row + 96))),
+    );
+    return joinSums(v128.load(slot), cd);
+  }
+  const headB = <usize>vecs << 4;
+  let s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+  for (let o: usize = 0; o < headB; o += 16) {
+    s0 = madd(v128.load(gG + o), v128.load(row + o), s0);
+    s1 = madd(v128.load(gG + headB + o), v128.load(row + headB + o), s1);
+    s2 = madd(v128.load(gG + 2 * headB + o), v128.load(row + 2 * headB + o), s2);
+    s3 = madd(v128.load(gG + 3 * headB + o), v128.load(row + 3 * headB + o), s3);
+  }
+  return hsum4(s0, s1, s2, s3);
+}
+
+/** ∂L/∂e for a group of edge slot p (α, dropout scale at byte `at`): α (scale·∂L/∂α̃ − D). */
+// @ts-ignore: decorator
+@inline
+function gradScore<D>(alpha: usize, dropScale: usize, at: usize, gA: v128, d: v128): v128 {
+  const scaled = sizeof<D>() == 2 ? f32x4.mul(v128.load(dropScale + at), gA) : gA;
+  return f32x4.mul(v128.load(alpha + at), f32x4.sub(scaled, d));
+}
+
+/** α̃ = α·scale for a group. */
+// @ts-ignore: decorator
+@inline
+function weightOf<D>(alpha: usize, dropScale: usize, at: usize): v128 {
+  const a = v128.load(alpha + at);
+  return sizeof<D>() == 2 ? f32x4.mul(a, v128.load(dropScale + at)) : a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GATv2 backward.
+// ---------------------------------------------------------------------------------------------
+
+/** z = x_j + x^r_i (+ edge) at byte offset o. */
+// @ts-ignore: decorator
+@inline
+function zAt<E>(row: usize, xrB: usize, edgeRow: usize, o: usize): v128 {
+  const z = f32x4.add(v128.load(row + o), v128.load(xrB + o));
+  return sizeof<E>() == 2 ? f32x4.add(z, v128.load(edgeRow + o)) : z;
+}
+
+/**
+ * One vector of the key and value paths: returns u = ∂L/∂e·LeakyReLU'(z), and adds ∂L/∂z =
+ * u·att into gradEdge and, with α̃·g_i, into gradXl_j.
+ */
+// @ts-ignore: decorator
+@inline
+function keyValue<E>(z: v128, o: usize, attB: usize, gB: usize, gxl: usize, gEdgeRow: usize, gE: v128, value: v128, slopeV: v128, flip: v128): v128 {
+  const u = f32x4.mul(gE, reluSlope(z, slopeV, flip));
+  const gZ = f32x4.mul(u, v128.load(attB + o));
+  v128.store(gxl + o, f32x4.add(v128.load(gxl + o), madd(value, v128.load(gB + o), gZ)));
+  if (sizeof<E>() == 2) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
+  return u;
+}
+
+/** One of four values by a constant index. */
+// @ts-ignore: decorator
+@inline
+function pick(index: i32, a: v128, b: v128, c: v128, d: v128): v128 {
+  return index == 0 ? a : index == 1 ? b : index == 2 ? c : d;
+}
+
+/**
+ * The key and value paths of `count` (1–4) consecutive vectors of the row from byte blockOff
+ * (head h onwards, `perHead` vectors to a head) over every edge of the segment: per vector,
+ * Σ_j u and Σ_j u·z stay in registers, whence ∂L/∂x^r_i = att ⊙ Σ u and ∂L/∂att += Σ u·z
+ * once per target; gradXl_j and gradEdge are updated per edge. ∂L/∂e comes from the cache.
+ * (With edge features, gradEdge is not null: the wrappers give both or neither.)
+ */
+// @ts-ignore: decorator
+@inline
+function gatv2BackwardBlock<E, D>(count: i32, perHead: i32, begin: i32, end: i32, heads: i32, h: i32, blockOff: usize, src: usize, xl: usize, gather: usize, rowBytes: usize, xrRow: usize, edge: usize, att: usize, gRow: usize, alpha: usize, dropScale: usize, cache: usize, gradXl: usize, gxrRow: usize, gradEdge: usize, gradAtt: usize, slopeV: v128, flip: v128): void {
+  const stride = <usize>heads << 2;
+  const xrB = xrRow + blockOff;
+  const attB = att + blockOff;
+  const gB = gRow + blockOff;
+  let u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
+  let z0 = zero(), z1 = zero(), z2 = zero(), z3 = zero();
+  let at = <usize>begin * stride + (<usize>h << 2);
+  let cached = cache + (<usize>h << 2);
+  for (let p = begin; p < end; p++) {
+    const j = i32At(src, p);
+    const row = (gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j * rowBytes) + blockOff;
+    const gxl = gradXl + <usize>j * rowBytes + blockOff;
+    const edgeRow = sizeof<E>() == 2 ? edge + <usize>p * rowBytes + blockOff : 0;
+    const gEdgeRow = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes + blockOff : 0;
+    const gE0 = v128.load32_splat(cached);
+    let value0 = v128.load32_splat(alpha + at);
+    if (sizeof<D>() == 2) value0 = f32x4.mul(value0, v128.load32_splat(dropScale + at));
+    let gE1 = gE0, value1 = value0, gE2 = gE0, value2 = value0, gE3 = gE0, value3 = value0;
+    if (count > perHead) {
+      gE1 = v128.load32_splat(cached + 4);
+      value1 = v128.load32_splat(alpha + at + 4);
+      if (sizeof<D>() == 2) value1 = f32x4.mul(value1, v128.load32_splat(dropScale + at + 4));
+    }
+    if (count > 2 * perHead) {
+      gE2 = v128.load32_splat(cached + 8);
+      value2 = v128.load32_splat(alpha + at + 8);
+      if (sizeof<D>() == 2) value2 = f32x4.mul(value2, v128.load32_splat(dropScale + at + 8));
+      gE3 = v128.load32_splat(cached + 12);
+      value3 = v128.load32_splat(alpha + at + 12);
+      if (sizeof<D>() == 2) value3 = f32x4.mul(value3, v128.load32_splat(dropScale + at + 12));
+    }
+    {
+      const z = zAt<E>(row, xrB, edgeRow, 0);
+      const u = keyValue<E>(z, 0, attB, gB, gxl, gEdgeRow, gE0, value0, slopeV, flip);
+      u0 = f32x4.add(u0, u);
+      z0 = madd(u, z, z0);
+    }
+    if (count > 1) {
+      const hh = 1 / perHead;
+      const z = zAt<E>(row, xrB, edgeRow, 16);
+      const u = keyValue<E>(z, 16, attB, gB, gxl, gEdgeRow, pick(hh, gE0, gE1, gE2, gE3), pick(hh, value0, value1, value2, value3), slopeV, flip);
+      u1 = f32x4.add(u1, u);
+      z1 = madd(u, z, z1);
+    }
+    if (count > 2) {
+      const hh = 2 / perHead;
+      const z = zAt<E>(row, xrB, edgeRow, 32);
+      const u = keyValue<E>(z, 32, attB, gB, gxl, gEdgeRow, pick(hh, gE0, gE1, gE2, gE3), pick(hh, value0, value1, value2, value3), slopeV, flip);
+      u2 = f32x4.add(u2, u);
+      z2 = madd(u, z, z2);
+    }
+    if (count > 3) {
+      const hh = 3 / perHead;
+      const z = zAt<E>(row, xrB, edgeRow, 48);
+      const u = keyValue<E>(z, 48, attB, gB, gxl, gEdgeRow, pick(hh, gE0, gE1, gE2, gE3), pick(hh, value0, value1, value2, value3), slopeV, flip);
+      u3 = f32x4.add(u3, u);
+      z3 = madd(u, z, z3);
+    }
+    at += stride;
+    cached += stride;
+  }
+  const gxr = gxrRow + blockOff;
+  const gAtt = gradAtt + blockOff;
+  v128.store(gxr, madd(u0, v128.load(attB), v128.load(gxr)));
+  v128.store(gAtt, f32x4.add(v128.load(gAtt), z0));
+  if (count > 1) {
+    v128.store(gxr + 16, madd(u1, v128.load(attB + 16), v128.load(gxr + 16)));
+    v128.store(gAtt + 16, f32x4.add(v128.load(gAtt + 16), z1));
+  }
+  if (count > 2) {
+    v128.store(gxr + 32, madd(u2, v128.load(attB + 32), v128.load(gxr + 32)));
+    v128.store(gAtt + 32, f32x4.add(v128.load(gAtt + 32), z2));
+  }
+  if (count > 3) {
+    v128.store(gxr + 48, madd(u3, v128.load(attB + 48), v128.load(gxr + 48)));
+    v128.store(gAtt + 48, f32x4.add(v128.load(gAtt + 48), z3));
+  }
+}
+
+/**
+ * One head of an edge slot without the cache (a target wider than it): its C channels from
+ * byte hOff, every update through memory.
+ */
+// @ts-ignore: decorator
+@inline
+function backwardHeadUncached<E>(hOff: usize, headB: usize, row: usize, xrRow: usize, edgeRow: usize, att: usize, gRow: usize, gxl: usize, gEdgeRow: usize, gxrRow: usize, gradAtt: usize, gE: v128, value: v128, slopeV: v128, flip: v128): void {
+  for (let o: usize = hOff; o < hOff + headB; o += 16) {
+    const z = zAt<E>(row, xrRow, edgeRow, o);
+    const u = keyValue<E>(z, o, att, gRow, gxl, gEdgeRow, gE, value, slopeV, flip);
+    v128.store(gxrRow + o, madd(u, v128.load(att + o), v128.load(gxrRow + o)));
+    v128.store(gradAtt + o, madd(u, z, v128.load(gradAtt + o)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradXl: usize, gradXr: usize, gradEdge: usize, gradAtt: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
+  const rowBytes = (<usize>(heads * vecs)) << 4;
+  const stride = <usize>heads << 2;
+  const headB = <usize>vecsOf<V>(vecs) << 4;
+  const groupBytes = headB << 2;
+  const dotH = scratch;
+  const slot = scratch + stride;
+  const cacheBuf = cacheAt(scratch, heads, rowBytes, gatherCapacity);
+  const flip = v128.xor(k(K_ONE), slopeV);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    if (begin == end) continue;
+    const gRow = gradOut + <usize>i * rowBytes;
+    const xrRow = xr + <usize>i * rowBytes;
+    const gxrRow = gradXr + <usize>i * rowBytes;
+    const gather = gatherRows(src, begin, end, xl, rowBytes, gatherAt(scratch, heads), gatherCapacity);
+    const cache = end - begin <= cacheEdges ? cacheBuf : 0;
+
+    // ∂L/∂α̃ per edge and head (kept in the cache) and D per head.
+    for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
+    let at = <usize>begin * stride;
+    let cached = cache;
+    for (let p = begin; p < end; p++) {
+      const row = rowAt(p, begin, src, xl, gather, rowBytes);
+      let go: usize = 0;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const out = cache != 0 ? cached + g : slot;
+        const gA = groupDots<V>(vecs, gRow + go, row + go, out);
+        v128.store(out, gA);
+        v128.store(dotH + g, madd(weightOf<D>(alpha, dropScale, at + g), gA, v128.load(dotH + g)));
+        go += groupBytes;
+      }
+      at += stride;
+      cached += stride;
+    }
+
+    if (cache == 0) {
+      // Too wide to cache: ∂L/∂α̃ again, per edge, and the paths head by head through memory.
+      for (let p = begin; p < end; p++) {
+        const j = i32At(src, p);
+        const row = rowAt(p, begin, src, xl, gather, rowBytes);
+        const gxl = gradXl + <usize>j * rowBytes;
+        const edgeRow = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
+        const gEdgeRow = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
+        let go: usize = 0;
+        for (let g: usize = 0; g < stride; g += 16) {
+          const edgeAt = <usize>p * stride + g;
+          const gE = gradScore<D>(alpha, dropScale, edgeAt, groupDots<V>(vecs, gRow + go, row + go, slot), v128.load(dotH + g));
+          const value = weightOf<D>(alpha, dropScale, edgeAt);
+          backwardHeadUncached<E>(go, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 0), lane(value, 0), slopeV, flip);
+          backwardHeadUncached<E>(go + headB, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 1), lane(value, 1), slopeV, flip);
+          backwardHeadUncached<E>(go + 2 * headB, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 2), lane(value, 2), slopeV, flip);
+          backwardHeadUncached<E>(go + 3 * headB, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 3), lane(value, 3), slopeV, flip);
+          go += groupBytes;
+        }
+      }
+      continue;
+    }
+
+    // The cache's ∂L/∂α̃ become ∂L/∂e.
+    at = <usize>begin * stride;
+    cached = cache;
+    for (let p = begin; p < end; p++) {
+      for (let g: usize = 0; g < stride; g += 16) {
+        v128.store(cached + g, gradScore<D>(alpha, dropScale, at + g, v128.load(cached + g), v128.load(dotH + g)));
+      }
+      at += stride;
+      cached += stride;
+    }
+
+    // The key and value paths, a block of four vectors at a time.
+    if (sizeof<V>() == 2) {
+      for (let h = 0; h < heads; h += 2) {
+        gatv2BackwardBlock<E, D>(4, 2, begin, end, heads, h, <usize>h * headB, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+      }
+    } else if (sizeof<V>() == 1) {
+      for (let h = 0; h < heads; h += 4) {
+        gatv2BackwardBlock<E, D>(4, 1, begin, end, heads, h, <usize>h * headB, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+      }
+    } else {
+      for (let h = 0; h < heads; h++) {
+        const hOff = <usize>h * headB;
+        let o: usize = 0;
+        for (; o + 64 <= headB; o += 64) {
+          gatv2BackwardBlock<E, D>(4, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+        }
+        const tail = <i32>(headB - o) >> 4;
+        if (tail == 3) gatv2BackwardBlock<E, D>(3, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+        else if (tail == 2) gatv2BackwardBlock<E, D>(2, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+        else if (tail == 1) gatv2BackwardBlock<E, D>(1, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+      }
+    }
+  }
+}
+
+function gatv2BackwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradXl: usize, gradXr: usize, gradEdge: usize, gradAtt: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
+  if (edge == 0) {
+    if (dropScale == 0) gatv2BackwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+    else gatv2BackwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+  } else {
+    if (dropScale == 0) gatv2BackwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+    else gatv2BackwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+  }
+}
+
+/** GATv2 backward for H and C multiples of 4; as attention.ts's gatv2Backward. */
+export function gatv2BackwardHeads(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  xl: usize,
+  xr: usize,
+  edge: usize,
+  att: usize,
+  slope: f32,
+  dropScale: usize,
+  alpha: usize,
+  gradOut: usize,
+  gradXl: usize,
+  gradXr: usize,
+  gradEdge: usize,
+  gradAtt: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+  cacheEdges: i32,
+): void {
+  const vecs = channels >> 2;
+  const slopeV = f32x4.splat(slope);
+  if (vecs == 2) gatv2BackwardVariant<C8>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+  else if (vecs == 1) gatv2BackwardVariant<C4>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+  else gatv2BackwardVariant<CAny>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GAT backward: the value path, gradX_j += α̃·g_i (a head whose α̃ is 0 skipped, as the
+// reference does), rides on the first pass; the second works on per-edge scalars only.
+// ---------------------------------------------------------------------------------------------
+
+/** gx[0 .. C) += w·g for one head, g being the row of zeros where w is 0 (any C). */
+// @ts-ignore: decorator
+@inline
+function addScaledHead<V>(vecs: i32, gx: usize, g: usize, w: v128): void {
+  if (sizeof<V>() != 8) {
+    v128.store(gx, madd(w, v128.load(g), v128.load(gx)));
+    if (sizeof<V>() == 2) v128.store(gx + 16, madd(w, v128.load(g + 16), v128.load(gx + 16)));
+    return;
+  }
+  for (let o: usize = 0; o < (<usize>vecs << 4); o += 16) v128.store(gx + o, madd(w, v128.load(g + o), v128.load(gx + o)));
+}
+
+// @ts-ignore: decorator
+@inline
+function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
+  const rowBytes = (<usize>(heads * vecs)) << 4;
+  const stride = <usize>heads << 2;
+  const headB = <usize>vecsOf<V>(vecs) << 4;
+  const groupBytes = headB << 2;
+  const dotH = scratch;
+  const slot = scratch + stride;
+  const cacheBuf = cacheAt(scratch, heads, rowBytes, gatherCapacity);
+  const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, cacheEdges);
+  const flip = v128.xor(k(K_ONE), slopeV);
+  const base = i32At(ptr, 0);
+  for (let i = 0; i < numDst; i++) {
+    const begin = i32At(ptr, i) - base;
+    const end = i32At(ptr, i + 1) - base;
+    if (begin == end) continue;
+    const gRow = gradOut + <usize>i * rowBytes;
+    const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
+    const cache = end - begin <= cacheEdges ? cacheBuf : 0;
+
+    // ∂L/∂α̃ (cached), D, and gradX_j += α̃·g_i.
+    for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
+    let at = <usize>begin * stride;
+    let cached = cache;
+    for (let p = begin; p < end; p++) {
+      const j = i32At(src, p);
+      const row = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j * rowBytes;
+      const gxRow = gradX + <usize>j * rowBytes;
+      let go: usize = 0;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const out = cache != 0 ? cached + g : slot;
+        const gA = groupDots<V>(vecs, gRow + go, row + go, out);
+        if (cache != 0) v128.store(out, gA);
+        const w = weightOf<D>(alpha, dropScale, at + g);
+        v128.store(dotH + g, madd(w, gA, v128.load(dotH + g)));
+        const kept = i32x4.bitmask(f32x4.ne(w, zero()));
+        const gG = gRow + go;
+        const gx = gxRow + go;
+        addScaledHead<V>(vecs, gx, keptRow(kept, 1, gG, zeros), lane(w, 0));
+        addScaledHead<V>(vecs, gx + headB, keptRow(kept, 2, gG + headB, zeros), lane(w, 1));
+        addScaledHead<V>(vecs, gx + 2 * headB, keptRow(kept, 4, gG + 2 * headB, zeros), lane(w, 2));
+        addScaledHead<V>(vecs, gx + 3 * headB, keptRow(kept, 8, gG + 3 * headB, zeros), lane(w, 3));
+        go += groupBytes;
+      }
+      at += stride;
+      cached += stride;
+    }
+
+    // ∂L/∂e · LeakyReLU'(v) into the three score gradients.
+    const dstRow = scoreDst + <usize>i * stride;
+    const gDst = slot;
+    for (let g: usize = 0; g < stride; g += 16) v128.store(gDst + g, zero());
+    at = <usize>begin * stride;
+    cached = cache;
+    for (let p = begin; p < end; p++) {
+      const srcRow = <usize>i32At(src, p) * stride;
+      const row = cache != 0 ? 0 : rowAt(p, begin, src, x, gather, rowBytes);
+      let go: usize = 0;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const gA = cache != 0 ? v128.load(cached + g) : groupDots<V>(vecs, gRow + go, row + go, zeros + (<usize>vecs << 4));
+        let v = f32x4.add(v128.load(scoreSrc + srcRow + g), v128.load(dstRow + g));
+        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at + g));
+        const gV = f32x4.mul(gradScore<D>(alpha, dropScale, at + g, gA, v128.load(dotH + g)), reluSlope(v, slopeV, flip));
+        v128.store(gradScoreSrc + srcRow + g, f32x4.add(v128.load(gradScoreSrc + srcRow + g), gV));
+        if (sizeof<E>() == 2) v128.store(gradScoreEdge + at + g, f32x4.add(v128.load(gradScoreEdge + at + g), gV));
+        v128.store(gDst + g, f32x4.add(v128.load(gDst + g), gV));
+        go += groupBytes;
+      }
+      at += stride;
+      cached += stride;
+    }
+    const gDstRow = gradScoreDst + <usize>i * stride;
+    for (let g: usize = 0; g < stride; g += 16) v128.store(gDstRow + g, f32x4.add(v128.load(gDstRow + g), v128.load(gDst + g)));
+  }
+}
+
+function gatBackwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
+  if (scoreEdge == 0) {
+    if (dropScale == 0) gatBackwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+    else gatBackwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+  } else {
+    if (dropScale == 0) gatBackwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+    else gatBackwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+  }
+}
+
+/** GAT backward for H and C multiples of 4; as attention.ts's gatBackward. */
+export function gatBackwardHeads(
+  numDst: i32,
+  heads: i32,
+  channels: i32,
+  ptr: usize,
+  src: usize,
+  x: usize,
+  scoreSrc: usize,
+  scoreDst: usize,
+  scoreEdge: usize,
+  slope: f32,
+  dropScale: usize,
+  alpha: usize,
+  gradOut: usize,
+  gradX: usize,
+  gradScoreSrc: usize,
+  gradScoreDst: usize,
+  gradScoreEdge: usize,
+  scratch: usize,
+  gatherCapacity: i32,
+  cacheEdges: i32,
+): void {
+  const vecs = channels >> 2;
+  const slopeV = f32x4.splat(slope);
+  if (vecs == 2) gatBackwardVariant<C8>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+  else if (vecs == 1) gatBackwardVariant<C4>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+  else gatBackwardVariant<CAny>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, alpha, gradOut, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, scratch, gatherCapacity, cacheEdges);
+}
