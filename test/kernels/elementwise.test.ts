@@ -228,6 +228,32 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s elu', (_, k) => {
     }
   });
 
+  it('alpha above 1, and inputs far out (float32)', () => {
+    // alpha > 1 takes its own path in the WebAssembly kernel; e^x − 1 rounds to −1 below
+    // about −17, e^x underflows near −88.
+    const rng = new Random(9);
+    const tol = { atol: 1e-6, rtol: 1e-6 };
+    const far = [-1e30, -Infinity, Infinity, 1e30, -88.5, -87.5, -30, -17.5, -1e-30, 1e-30];
+    for (const alpha of [1.5, 2, 0.25]) {
+      for (const length of [3, 13, 64]) {
+        const x = randomArray('float32', length, rng, 8);
+        for (let i = 0; i < length; i += 3) x[i] = far[(i / 3) % far.length]!;
+        const g = randomArray('float32', length, rng);
+        const y = new Float32Array(length);
+        const dx = new Float32Array(length);
+        const dxo = new Float32Array(length);
+        k.elu(x, alpha, y, length);
+        k.eluBackward(x, g, alpha, dx, length);
+        k.eluBackwardFromOutput(x, y, g, alpha, dxo, length);
+        const ey = Array.from(x, (v) => (v > 0 ? v : alpha * Math.expm1(v)));
+        const edx = Array.from(x, (v, i) => g[i]! * (v > 0 ? 1 : alpha * Math.exp(v)));
+        expectAllClose(y, ey, tol, `${k.name} elu alpha=${alpha} n=${length}`);
+        expectAllClose(dx, edx, tol, `${k.name} eluBackward alpha=${alpha} n=${length}`);
+        expectAllClose(dxo, edx, tol, `${k.name} eluBackwardFromOutput alpha=${alpha}`);
+      }
+    }
+  });
+
   it('keeps NaN as NaN', () => {
     const x = Float32Array.from([NaN, 1, -1, NaN, NaN]);
     const y = new Float32Array(5);

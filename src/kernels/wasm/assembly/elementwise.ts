@@ -91,55 +91,106 @@ export function dropout(
   }
 }
 
-// expm1 in one path (no select between a Taylor series and exp − 1): with x = n·ln 2 + r,
-// |r| ≤ ln 2 / 2, e^x − 1 = 2^n·expm1(r) + (2^n − 1), where expm1(r) = r + r²·P(r) by its
-// Taylor series to degree 7 (truncation < 1e-8 relative) and 2^n − 1 is exact for
-// n ≥ −24: a few ulp for the x ≤ 0 ELU uses. Lanes below −87.3 give −1, NaN stays NaN.
+// e^x − 1 for the ELU kernel, on x ≤ 0 only (lanes where x > 0 are clamped to 0 and
+// replaced). With x = n·ln 2 + r, |r| ≤ ln 2 / 2: e^x − 1 = 2^n·expm1(r) + (2^n − 1), where
+// expm1(r) = r + r²·P(r), P a degree-4 minimax fit (relative error 2e-8 with its float32
+// coefficients; the Taylor series took degree 7) evaluated as a shallow tree rather than by
+// Horner, which shortens the dependency chain. n = round(x·log2 e) is one instruction
+// (roundps), and 2^n is (n + 127 + 1.5·2^23) << 23: that float holds n + 127 in its low
+// mantissa bits. About one ulp from float64 expm1 at most for alpha 1 and 0.5, two for others
+// (as before).
 const LOG2E: f32 = 1.44269504088896341;
-const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.12194440e-4;
-const C2: f32 = 1.0 / 2.0;
-const C3: f32 = 1.0 / 6.0;
-const C4: f32 = 1.0 / 24.0;
-const C5: f32 = 1.0 / 120.0;
-const C6: f32 = 1.0 / 720.0;
-const C7: f32 = 1.0 / 5040.0;
+const LN2: f32 = 0.6931471805599453;
+const P0: f32 = 0.5;
+const P1: f32 = 0.16666506230831146;
+const P2: f32 = 0.04166664183139801;
+const P3: f32 = 0.008369825780391693;
+const P4: f32 = 0.0013913997681811452;
 
+/** expm1(r) for |r| ≤ ln 2 / 2: r + (r²·(P0 + P1·r) + r⁴·(P2 + P3·r + P4·r²)), r last. */
 // @ts-ignore: decorator
 @inline
-function expm1x4(x: v128): v128 {
-  const clamped = f32x4.pmin(f32x4.pmax(f32x4.splat(-87.3), x), f32x4.splat(88));
-  const magic = f32x4.splat(12582912);
-  const t = madd(clamped, f32x4.splat(LOG2E), magic);
-  const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(C7);
-  p = madd(p, r, f32x4.splat(C6));
-  p = madd(p, r, f32x4.splat(C5));
-  p = madd(p, r, f32x4.splat(C4));
-  p = madd(p, r, f32x4.splat(C3));
-  p = madd(p, r, f32x4.splat(C2));
-  const em1r = madd(p, f32x4.mul(r, r), r);
-  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, magic), i32x4.splat(127)), 23);
-  const result = madd(em1r, scale, f32x4.sub(scale, f32x4.splat(1)));
-  return v128.bitselect(x, result, f32x4.ne(x, x));
+function expm1Reduced(r: v128): v128 {
+  const r2 = f32x4.mul(r, r);
+  const a = madd(r, f32x4.splat(P1), f32x4.splat(P0));
+  const b = madd(r2, f32x4.splat(P4), madd(r, f32x4.splat(P3), f32x4.splat(P2)));
+  return f32x4.add(r, madd(r2, a, f32x4.mul(f32x4.mul(r2, r2), b)));
+}
+
+/** n = round(x·log2 e) per lane, as a float. */
+// @ts-ignore: decorator
+@inline
+function expExponent(x: v128): v128 {
+  return f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+}
+
+/** 2^n for an integral float n in [−127, 127] (0 for −127). */
+// @ts-ignore: decorator
+@inline
+function pow2(n: v128): v128 {
+  return i32x4.shl(f32x4.add(n, f32x4.splat(12583039)), 23);
+}
+
+/**
+ * alpha·(e^x − 1) for x in [−20, 0] (below −20 it rounds to −alpha), NaN kept. One ln 2
+ * constant: n·ln 2 is exact for n ∈ {0, −1, −2}, and from n = −3 on the error is scaled
+ * down with 2^n next to 2^n − 1.
+ */
+// @ts-ignore: decorator
+@inline
+function expm1x4(x: v128, alpha: v128): v128 {
+  const n = expExponent(x);
+  const scale = f32x4.mul(pow2(n), alpha); // alpha·2^n
+  return madd(expm1Reduced(madd(n, f32x4.splat(-LN2), x)), scale, f32x4.sub(scale, alpha));
+}
+
+/**
+ * ELU of four lanes. alpha·expm1(min(x, 0)) is exactly 0 where x ≥ 0, so ELU is max(x, 0)
+ * plus it; for alpha ≤ 1 (viaMax) also max(x, it), one instruction less, as then
+ * alpha·(e^x − 1) ≥ x for x ≤ 0. A NaN x stays NaN either way.
+ */
+// @ts-ignore: decorator
+@inline
+function elu4(v: v128, a: v128, viaMax: bool): v128 {
+  const zero = f32x4.splat(0);
+  const y = expm1x4(f32x4.pmax(f32x4.pmin(v, zero), f32x4.splat(-20)), a);
+  return viaMax ? f32x4.pmax(v, y) : f32x4.add(f32x4.pmax(v, zero), y);
 }
 
 /** out = x where x > 0, alpha·(e^x − 1) elsewhere. */
 export function elu(length: i32, alpha: f32, x: usize, out: usize): void {
   const a = f32x4.splat(alpha);
-  const zero = f32x4.splat(0);
   let i = 0;
+  if (alpha <= 1) {
+    // Two vectors at a time, so that their dependency chains overlap.
+    for (; i + 8 <= length; i += 8) {
+      const o = <usize>i << 2;
+      const y0 = elu4(v128.load(x + o), a, true);
+      const y1 = elu4(v128.load(x + o + 16), a, true);
+      v128.store(out + o, y0);
+      v128.store(out + o + 16, y1);
+    }
+    if (i + 4 <= length) {
+      const o = <usize>i << 2;
+      v128.store(out + o, elu4(v128.load(x + o), a, true));
+      i += 4;
+    }
+    for (; i < length; i++) {
+      const o = <usize>i << 2;
+      const y = elu4(f32x4.splat(load<f32>(x + o)), a, true);
+      store<f32>(out + o, f32x4.extract_lane(y, 0));
+    }
+    return;
+  }
+  // alpha > 1, rare: one vector at a time (a loop shaped like the one above would be
+  // merged with it by the optimizer, with the choice of max moved into the loop).
   for (; i + 4 <= length; i += 4) {
     const o = <usize>i << 2;
-    const v = v128.load(x + o);
-    v128.store(out + o, v128.bitselect(v, f32x4.mul(a, expm1x4(v)), f32x4.gt(v, zero)));
+    v128.store(out + o, elu4(v128.load(x + o), a, false));
   }
   for (; i < length; i++) {
     const o = <usize>i << 2;
-    const v = f32x4.splat(load<f32>(x + o));
-    const y = v128.bitselect(v, f32x4.mul(a, expm1x4(v)), f32x4.gt(v, zero));
+    const y = elu4(f32x4.splat(load<f32>(x + o)), a, false);
     store<f32>(out + o, f32x4.extract_lane(y, 0));
   }
 }
