@@ -7,7 +7,7 @@ import {
   dropoutHash4Any,
   mix1,
 } from './hash';
-import { exp4, madd } from './simd';
+import { madd } from './simd';
 
 // V8 (TurboFan) places a SIMD constant, and a splat of a parameter, next to its uses: one
 // used in a single loop is rebuilt on every iteration (three instructions for a constant).
@@ -91,16 +91,18 @@ export function dropout(
   }
 }
 
-// e^x − 1 for the ELU kernel, on x ≤ 0 only (lanes where x > 0 are clamped to 0 and
-// replaced). With x = n·ln 2 + r, |r| ≤ ln 2 / 2: e^x − 1 = 2^n·expm1(r) + (2^n − 1), where
-// expm1(r) = r + r²·P(r), P a degree-4 minimax fit (relative error 2e-8 with its float32
-// coefficients; the Taylor series took degree 7) evaluated as a shallow tree rather than by
-// Horner, which shortens the dependency chain. n = round(x·log2 e) is one instruction
-// (roundps), and 2^n is (n + 127 + 1.5·2^23) << 23: that float holds n + 127 in its low
-// mantissa bits. About one ulp from float64 expm1 at most for alpha 1 and 0.5, two for others
-// (as before).
+// e^x − 1 and e^x for the ELU kernels, on x ≤ 0 only (lanes where x > 0 are clamped to 0
+// and replaced). With x = n·ln 2 + r, |r| ≤ ln 2 / 2: e^x − 1 = 2^n·expm1(r) + (2^n − 1) and
+// e^x = 2^n·(1 + expm1(r)), where expm1(r) = r + r²·P(r), P a degree-4 minimax fit (relative
+// error 2e-8 with its float32 coefficients; the Taylor series took degree 7) evaluated as a
+// shallow tree rather than by Horner, which shortens the dependency chain. n = round(x·log2 e)
+// is one instruction (roundps), and 2^n is (n + 127 + 1.5·2^23) << 23: that float holds
+// n + 127 in its low mantissa bits. About one ulp from float64 at most for alpha 1 and 0.5,
+// two for others (as before).
 const LOG2E: f32 = 1.44269504088896341;
 const LN2: f32 = 0.6931471805599453;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.1219444e-4;
 const P0: f32 = 0.5;
 const P1: f32 = 0.16666506230831146;
 const P2: f32 = 0.04166664183139801;
@@ -142,6 +144,19 @@ function expm1x4(x: v128, alpha: v128): v128 {
   const n = expExponent(x);
   const scale = f32x4.mul(pow2(n), alpha); // alpha·2^n
   return madd(expm1Reduced(madd(n, f32x4.splat(-LN2), x)), scale, f32x4.sub(scale, alpha));
+}
+
+/**
+ * alpha·e^x for x in [−88, 0], NaN kept: 0 from −88 on (n = −127). Every n counts at full
+ * weight here, so ln 2 goes in two parts (n·LN2_HI is exact).
+ */
+// @ts-ignore: decorator
+@inline
+function expx4(x: v128, alpha: v128): v128 {
+  const n = expExponent(x);
+  const r = madd(n, f32x4.splat(-LN2_LO), madd(n, f32x4.splat(-LN2_HI), x));
+  const scale = f32x4.mul(pow2(n), alpha);
+  return madd(expm1Reduced(r), scale, scale);
 }
 
 /**
@@ -195,22 +210,34 @@ export function elu(length: i32, alpha: f32, x: usize, out: usize): void {
   }
 }
 
+/** ELU's derivative in four lanes: 1 where x > 0, alpha·e^x elsewhere. */
+// @ts-ignore: decorator
+@inline
+function eluSlope4(v: v128, a: v128): v128 {
+  const zero = f32x4.splat(0);
+  const e = expx4(f32x4.pmax(f32x4.pmin(v, zero), f32x4.splat(-88)), a);
+  return v128.bitselect(f32x4.splat(1), e, f32x4.gt(v, zero));
+}
+
 /** gradX = g where x > 0, g·alpha·e^x elsewhere (PyTorch's alpha at x = 0). */
 export function eluBackward(length: i32, alpha: f32, x: usize, g: usize, gradX: usize): void {
   const a = f32x4.splat(alpha);
-  const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
   let i = 0;
-  for (; i + 4 <= length; i += 4) {
+  for (; i + 8 <= length; i += 8) {
     const o = <usize>i << 2;
-    const v = v128.load(x + o);
-    const d = v128.bitselect(one, f32x4.mul(a, exp4(v)), f32x4.gt(v, zero));
-    v128.store(gradX + o, f32x4.mul(v128.load(g + o), d));
+    const d0 = eluSlope4(v128.load(x + o), a);
+    const d1 = eluSlope4(v128.load(x + o + 16), a);
+    v128.store(gradX + o, f32x4.mul(v128.load(g + o), d0));
+    v128.store(gradX + o + 16, f32x4.mul(v128.load(g + o + 16), d1));
+  }
+  if (i + 4 <= length) {
+    const o = <usize>i << 2;
+    v128.store(gradX + o, f32x4.mul(v128.load(g + o), eluSlope4(v128.load(x + o), a)));
+    i += 4;
   }
   for (; i < length; i++) {
     const o = <usize>i << 2;
-    const v = f32x4.splat(load<f32>(x + o));
-    const d = v128.bitselect(one, f32x4.mul(a, exp4(v)), f32x4.gt(v, zero));
+    const d = eluSlope4(f32x4.splat(load<f32>(x + o)), a);
     store<f32>(gradX + o, load<f32>(g + o) * f32x4.extract_lane(d, 0));
   }
 }
@@ -228,10 +255,22 @@ export function eluBackwardFromOutput(
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   let i = 0;
-  for (; i + 4 <= length; i += 4) {
+  for (; i + 8 <= length; i += 8) {
+    const o = <usize>i << 2;
+    const d0 = v128.bitselect(one, f32x4.add(v128.load(y + o), a), f32x4.gt(v128.load(x + o), zero));
+    const d1 = v128.bitselect(
+      one,
+      f32x4.add(v128.load(y + o + 16), a),
+      f32x4.gt(v128.load(x + o + 16), zero),
+    );
+    v128.store(gradX + o, f32x4.mul(v128.load(g + o), d0));
+    v128.store(gradX + o + 16, f32x4.mul(v128.load(g + o + 16), d1));
+  }
+  if (i + 4 <= length) {
     const o = <usize>i << 2;
     const d = v128.bitselect(one, f32x4.add(v128.load(y + o), a), f32x4.gt(v128.load(x + o), zero));
     v128.store(gradX + o, f32x4.mul(v128.load(g + o), d));
+    i += 4;
   }
   for (; i < length; i++) {
     const o = <usize>i << 2;
