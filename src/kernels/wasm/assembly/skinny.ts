@@ -796,22 +796,24 @@ export function gemmSkinny(
   scratchBytes: i32,
 ): bool {
   if (m <= 0 || n <= 0 || k <= 0) return false;
-  if (n <= SKINNY && !transA) {
-    skinnyDot(transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch, scratchBytes);
-    return true;
-  }
   const npad = (n + 3) & ~3;
   // B packed one row at a time at least (in place needs no room).
   const fits = (!transB && (n & 3) == 0) || npad * 4 <= scratchBytes;
-  if (k <= SKINNY && !transA && fits && k * npad * 4 <= scratchBytes) {
+  if (k <= SKINNY && !transA && k * npad * 4 <= scratchBytes) {
     skinnyK(transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch);
+    return true;
+  }
+  if (n <= SKINNY && !transA) {
+    skinnyDot(transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch, scratchBytes);
     return true;
   }
   if ((n <= SKINNY || k <= SKINNY) && fits) {
     skinnyRows(transA, transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch, scratchBytes, k);
     return true;
   }
-  if (m <= SKINNY && fits) {
+  // With B transposed and A not, whole 4-row panels are the tiled kernel's best case and it
+  // packs B no slower: the rows walk wins only on ragged m.
+  if (m <= SKINNY && fits && !(transB && !transA && (m & 3) == 0)) {
     const chunk = max(16, CHUNK_BYTES / ((npad + m) << 2));
     skinnyRows(transA, transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch, scratchBytes, chunk);
     return true;
