@@ -117,6 +117,154 @@ describe('wasm gemm', () => {
   });
 });
 
+/**
+ * The skinny GEMM kernels (assembly/skinny.ts: one of m, n, k at most 16): each walk with k
+ * and n tails (not multiples of 4, so partial vectors of B and C), row groups of every
+ * height, chunks of p, the output layer's shapes on Cora, non-finite values, and no writes
+ * past the output. Against the reference, through the copying, chunked and in-place paths.
+ */
+describe('wasm gemm: skinny shapes', () => {
+  /** [m, n, k] */
+  const shapes: [number, number, number][] = [
+    // n ≤ 16: dot blocks (A not transposed) and rows blocks (A transposed).
+    [37, 1, 64],
+    [37, 3, 63],
+    [38, 5, 17],
+    [39, 7, 64],
+    [41, 8, 65],
+    [5, 11, 33],
+    [6, 13, 4],
+    [9, 15, 21],
+    [13, 16, 5],
+    [2, 9, 130],
+    // k ≤ 16: B's rows in registers (A not transposed), rows blocks (transposed).
+    [37, 64, 7],
+    [38, 17, 1],
+    [39, 21, 2],
+    [40, 33, 3],
+    [41, 65, 5],
+    [3, 20, 8],
+    [4, 36, 9],
+    [7, 19, 16],
+    [1, 100, 15],
+    // m ≤ 16, long k: rows blocks over chunks of p, every group height.
+    [1, 64, 300],
+    [2, 17, 301],
+    [3, 64, 257],
+    [5, 33, 299],
+    [6, 20, 300],
+    [7, 64, 302],
+    [9, 65, 131],
+    [13, 24, 200],
+    [16, 18, 150],
+  ];
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const accumulate of [false, true]) {
+        it(`transA=${transA} transB=${transB} accumulate=${accumulate}`, () => {
+          const rng = new Random(23);
+          for (const [m, n, k] of shapes) {
+            const a = randomF32(m * k, rng);
+            const b = randomF32(k * n, rng);
+            // Three sentinels after the output: nothing may be written past m·n.
+            const start = randomF32(m * n + 3, rng);
+            const expected = Float32Array.from(start);
+            const args = { transA, transB, m, n, k, a, b, accumulate };
+            referenceKernels.gemm({ ...args, out: expected });
+            for (const kernels of [wasm, chunked, residentAll, residentSome]) {
+              const actual = Float32Array.from(start);
+              kernels.gemm({ ...args, out: actual });
+              expectAllClose(actual, expected, F32, `${kernels.name} gemm ${m}×${n}×${k}`);
+              expect(Array.from(actual.subarray(m * n)), 'past the output').toEqual(
+                Array.from(start.subarray(m * n)),
+              );
+            }
+          }
+        });
+      }
+    }
+  }
+
+  it("the output layer's shapes on Cora (7 classes, 64 hidden), both linear maps' products", () => {
+    const rng = new Random(29);
+    const [nodes, hidden, classes] = [2708, 64, 7];
+    const x = randomF32(nodes * hidden, rng);
+    const w = randomF32(classes * hidden, rng);
+    const g = randomF32(nodes * classes, rng);
+    const calls = [
+      // forward x·Wᵀ, input gradient G·W, weight gradient Gᵀ·X
+      { transA: false, transB: true, m: nodes, n: classes, k: hidden, a: x, b: w },
+      { transA: false, transB: false, m: nodes, n: hidden, k: classes, a: g, b: w },
+      { transA: true, transB: false, m: classes, n: hidden, k: nodes, a: g, b: x },
+    ];
+    for (const call of calls) {
+      for (const accumulate of [false, true]) {
+        const start = randomF32(call.m * call.n, rng);
+        const expected = Float32Array.from(start);
+        referenceKernels.gemm({ ...call, accumulate, out: expected });
+        for (const kernels of [wasm, residentAll, residentSome]) {
+          const actual = Float32Array.from(start);
+          kernels.gemm({ ...call, accumulate, out: actual });
+          expectAllClose(actual, expected, F32, `${kernels.name} ${call.m}×${call.n}×${call.k}`);
+        }
+      }
+    }
+  });
+
+  it('p in several chunks of the packed B (k past 8192)', () => {
+    const rng = new Random(31);
+    // n = 16: 8192 values of p per chunk, in the dot walk (A not transposed) and the rows
+    // walk (transposed); with m = 3 and B transposed the m ≤ 16 walk packs many chunks.
+    for (const [m, n, k, transA, transB] of [
+      [3, 16, 8203, false, true],
+      [5, 16, 8197, true, false],
+      [3, 20, 8201, false, true],
+    ] as const) {
+      const a = randomF32(m * k, rng, 0.1);
+      const b = randomF32(k * n, rng, 0.1);
+      for (const accumulate of [false, true]) {
+        const start = randomF32(m * n, rng);
+        const expected = Float32Array.from(start);
+        const args = { transA, transB, m, n, k, a, b, accumulate };
+        referenceKernels.gemm({ ...args, out: expected });
+        for (const kernels of [wasm, residentAll]) {
+          const actual = Float32Array.from(start);
+          kernels.gemm({ ...args, out: actual });
+          expectAllClose(actual, expected, F32, `${kernels.name} gemm ${m}×${n}×${k}`);
+        }
+      }
+    }
+  });
+
+  it('infinities and NaN reach only the outputs they are in (padding lanes stay unseen)', () => {
+    const rng = new Random(37);
+    for (const [m, n, k] of [
+      [9, 7, 10],
+      [9, 21, 7],
+      [7, 21, 40],
+    ]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = randomF32(m * k, rng);
+          const b = randomF32(k * n, rng);
+          // A's last value is the last row's (or column's) last term; B's first is B(0, 0).
+          a[m * k - 1] = Number.POSITIVE_INFINITY;
+          a[k + 1] = Number.NEGATIVE_INFINITY;
+          b[0] = Number.NaN;
+          const expected = new Float32Array(m * n);
+          const args = { transA, transB, m, n, k, a, b, accumulate: false };
+          referenceKernels.gemm({ ...args, out: expected });
+          for (const kernels of [wasm, residentAll]) {
+            const actual = new Float32Array(m * n);
+            kernels.gemm({ ...args, out: actual });
+            expectAllClose(actual, expected, F32, `${kernels.name} gemm ${m}×${n}×${k}`);
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('wasm spmm', () => {
   for (const n of [1, 3, 5, 8, 17, 64, 70]) {
     for (const accumulate of [false, true]) {
