@@ -5,11 +5,13 @@
 // - Heads go four at a time (a group): one vector holds the four heads' scores, α, maxima,
 //   sums or ∂L/∂e, so the softmax and its backward have no per-head loop. Every pass over a
 //   target's edges handles all its groups.
-// - A row is accumulated in registers, a block of up to eight vectors (C = 8: the four heads
-//   of a group) over all of a target's edges, and stored once, instead of being loaded and
-//   stored for every edge. The forward sums the softmax numerators and scales the block by
-//   1/Σ at the end; the GATv2 backward sums, per vector, Σ u and Σ u·z (u = ∂L/∂e ·
-//   LeakyReLU'(z)), whence ∂L/∂x^r_i = att ⊙ Σ u and ∂L/∂att += Σ u·z.
+// - The forward accumulates a row in registers, a block of up to eight vectors (C = 8: the
+//   four heads of a group) over all of a target's edges, and stores it once, instead of
+//   loading and storing it for every edge; it sums the softmax numerators and scales the
+//   block by 1/Σ at the end.
+// - The backward computes the dot products <g_i, x_j> in a first pass (cached per edge), then
+//   goes through the edges once more; GATv2 takes them two at a time, sharing the loads of
+//   x^r_i, att and g_i and one update of ∂L/∂x^r_i and ∂L/∂att per pair.
 // - A row whose weight is 0 is skipped, as in the reference (an infinite or NaN row must not
 //   reach the sum), by reading a row of zeros instead: a scalar select per head rather than
 //   a mask per vector.
@@ -18,7 +20,8 @@
 //
 // V8 schedules all of a basic block's loads before its arithmetic, so a block with more
 // live vectors than registers spills; the C = 8 dot products therefore store their first
-// half (into the slot the result goes to) before loading the second.
+// half (into the slot the result goes to) before loading the second. Pointers advance a group
+// at a time, so that loads and stores within a group have constant offsets.
 //
 // Indices are chunk-local (targets 0..numDst, edge slots ptr[i] − ptr[0]); source-side arrays
 // are whole; a pointer of 0 is null. Scratch, as the wrappers size it: two arrays of H floats,
@@ -632,137 +635,76 @@ function weightOf<D>(alpha: usize, dropScale: usize, at: usize): v128 {
 // GATv2 backward.
 // ---------------------------------------------------------------------------------------------
 
-/** z = x_j + x^r_i (+ edge) at byte offset o. */
-// @ts-ignore: decorator
-@inline
-function zAt<E>(row: usize, xrB: usize, edgeRow: usize, o: usize): v128 {
-  const z = f32x4.add(v128.load(row + o), v128.load(xrB + o));
-  return sizeof<E>() == 2 ? f32x4.add(z, v128.load(edgeRow + o)) : z;
-}
-
 /**
- * One vector of the key and value paths: returns u = ∂L/∂e·LeakyReLU'(z), and adds ∂L/∂z =
- * u·att into gradEdge and, with α̃·g_i, into gradXl_j.
+ * One vector of the key and value paths at byte o: with z = x_j + x^r_i (+ edge) and u =
+ * ∂L/∂e·LeakyReLU'(z), ∂L/∂z = u·att goes into gradXr_i, gradEdge and, with α̃·g_i, gradXl_j,
+ * and u·z = ∂L/∂e·LeakyReLU(z) into gradAtt. Each update is a load, add and store in turn, so
+ * rows that alias (gradXl and gradXr the same array) add up.
  */
 // @ts-ignore: decorator
 @inline
-function keyValue<E>(z: v128, o: usize, attB: usize, gB: usize, gxl: usize, gEdgeRow: usize, gE: v128, value: v128, slopeV: v128, flip: v128): v128 {
+function backwardVector<E>(o: usize, row: usize, xrRow: usize, edgeRow: usize, att: usize, gRow: usize, gxl: usize, gxr: usize, gEdgeRow: usize, gradAtt: usize, gE: v128, value: v128, slopeV: v128, flip: v128): void {
+  let z = f32x4.add(v128.load(row + o), v128.load(xrRow + o));
+  if (sizeof<E>() == 2) z = f32x4.add(z, v128.load(edgeRow + o));
   const u = f32x4.mul(gE, reluSlope(z, slopeV, flip));
-  const gZ = f32x4.mul(u, v128.load(attB + o));
-  v128.store(gxl + o, f32x4.add(v128.load(gxl + o), madd(value, v128.load(gB + o), gZ)));
+  const gZ = f32x4.mul(u, v128.load(att + o));
+  v128.store(gxl + o, f32x4.add(v128.load(gxl + o), madd(value, v128.load(gRow + o), gZ)));
+  v128.store(gxr + o, f32x4.add(v128.load(gxr + o), gZ));
   if (sizeof<E>() == 2) v128.store(gEdgeRow + o, f32x4.add(v128.load(gEdgeRow + o), gZ));
-  return u;
+  v128.store(gradAtt + o, madd(u, z, v128.load(gradAtt + o)));
 }
 
-/** One of four values by a constant index. */
+/** backwardVector over one head's C channels, from byte hOff. */
 // @ts-ignore: decorator
 @inline
-function pick(index: i32, a: v128, b: v128, c: v128, d: v128): v128 {
-  return index == 0 ? a : index == 1 ? b : index == 2 ? c : d;
-}
-
-/**
- * The key and value paths of `count` (1–4) consecutive vectors of the row from byte blockOff
- * (head h onwards, `perHead` vectors to a head) over every edge of the segment: per vector,
- * Σ_j u and Σ_j u·z stay in registers, whence ∂L/∂x^r_i = att ⊙ Σ u and ∂L/∂att += Σ u·z
- * once per target; gradXl_j and gradEdge are updated per edge. ∂L/∂e comes from the cache.
- * (With edge features, gradEdge is not null: the wrappers give both or neither.)
- */
-// @ts-ignore: decorator
-@inline
-function gatv2BackwardBlock<E, D>(count: i32, perHead: i32, begin: i32, end: i32, heads: i32, h: i32, blockOff: usize, src: usize, xl: usize, gather: usize, rowBytes: usize, xrRow: usize, edge: usize, att: usize, gRow: usize, alpha: usize, dropScale: usize, cache: usize, gradXl: usize, gxrRow: usize, gradEdge: usize, gradAtt: usize, slopeV: v128, flip: v128): void {
-  const stride = <usize>heads << 2;
-  const xrB = xrRow + blockOff;
-  const attB = att + blockOff;
-  const gB = gRow + blockOff;
-  let u0 = zero(), u1 = zero(), u2 = zero(), u3 = zero();
-  let z0 = zero(), z1 = zero(), z2 = zero(), z3 = zero();
-  let at = <usize>begin * stride + (<usize>h << 2);
-  let cached = cache + (<usize>h << 2);
-  for (let p = begin; p < end; p++) {
-    const j = i32At(src, p);
-    const row = (gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j * rowBytes) + blockOff;
-    const gxl = gradXl + <usize>j * rowBytes + blockOff;
-    const edgeRow = sizeof<E>() == 2 ? edge + <usize>p * rowBytes + blockOff : 0;
-    const gEdgeRow = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes + blockOff : 0;
-    const gE0 = v128.load32_splat(cached);
-    let value0 = v128.load32_splat(alpha + at);
-    if (sizeof<D>() == 2) value0 = f32x4.mul(value0, v128.load32_splat(dropScale + at));
-    let gE1 = gE0, value1 = value0, gE2 = gE0, value2 = value0, gE3 = gE0, value3 = value0;
-    if (count > perHead) {
-      gE1 = v128.load32_splat(cached + 4);
-      value1 = v128.load32_splat(alpha + at + 4);
-      if (sizeof<D>() == 2) value1 = f32x4.mul(value1, v128.load32_splat(dropScale + at + 4));
-    }
-    if (count > 2 * perHead) {
-      gE2 = v128.load32_splat(cached + 8);
-      value2 = v128.load32_splat(alpha + at + 8);
-      if (sizeof<D>() == 2) value2 = f32x4.mul(value2, v128.load32_splat(dropScale + at + 8));
-      gE3 = v128.load32_splat(cached + 12);
-      value3 = v128.load32_splat(alpha + at + 12);
-      if (sizeof<D>() == 2) value3 = f32x4.mul(value3, v128.load32_splat(dropScale + at + 12));
-    }
-    {
-      const z = zAt<E>(row, xrB, edgeRow, 0);
-      const u = keyValue<E>(z, 0, attB, gB, gxl, gEdgeRow, gE0, value0, slopeV, flip);
-      u0 = f32x4.add(u0, u);
-      z0 = madd(u, z, z0);
-    }
-    if (count > 1) {
-      const hh = 1 / perHead;
-      const z = zAt<E>(row, xrB, edgeRow, 16);
-      const u = keyValue<E>(z, 16, attB, gB, gxl, gEdgeRow, pick(hh, gE0, gE1, gE2, gE3), pick(hh, value0, value1, value2, value3), slopeV, flip);
-      u1 = f32x4.add(u1, u);
-      z1 = madd(u, z, z1);
-    }
-    if (count > 2) {
-      const hh = 2 / perHead;
-      const z = zAt<E>(row, xrB, edgeRow, 32);
-      const u = keyValue<E>(z, 32, attB, gB, gxl, gEdgeRow, pick(hh, gE0, gE1, gE2, gE3), pick(hh, value0, value1, value2, value3), slopeV, flip);
-      u2 = f32x4.add(u2, u);
-      z2 = madd(u, z, z2);
-    }
-    if (count > 3) {
-      const hh = 3 / perHead;
-      const z = zAt<E>(row, xrB, edgeRow, 48);
-      const u = keyValue<E>(z, 48, attB, gB, gxl, gEdgeRow, pick(hh, gE0, gE1, gE2, gE3), pick(hh, value0, value1, value2, value3), slopeV, flip);
-      u3 = f32x4.add(u3, u);
-      z3 = madd(u, z, z3);
-    }
-    at += stride;
-    cached += stride;
+function backwardHead<V, E>(vecs: i32, hOff: usize, row: usize, xrRow: usize, edgeRow: usize, att: usize, gRow: usize, gxl: usize, gxr: usize, gEdgeRow: usize, gradAtt: usize, gE: v128, value: v128, slopeV: v128, flip: v128): void {
+  if (sizeof<V>() != 8) {
+    backwardVector<E>(hOff, row, xrRow, edgeRow, att, gRow, gxl, gxr, gEdgeRow, gradAtt, gE, value, slopeV, flip);
+    if (sizeof<V>() == 2) backwardVector<E>(hOff + 16, row, xrRow, edgeRow, att, gRow, gxl, gxr, gEdgeRow, gradAtt, gE, value, slopeV, flip);
+    return;
   }
-  const gxr = gxrRow + blockOff;
-  const gAtt = gradAtt + blockOff;
-  v128.store(gxr, madd(u0, v128.load(attB), v128.load(gxr)));
-  v128.store(gAtt, f32x4.add(v128.load(gAtt), z0));
-  if (count > 1) {
-    v128.store(gxr + 16, madd(u1, v128.load(attB + 16), v128.load(gxr + 16)));
-    v128.store(gAtt + 16, f32x4.add(v128.load(gAtt + 16), z1));
-  }
-  if (count > 2) {
-    v128.store(gxr + 32, madd(u2, v128.load(attB + 32), v128.load(gxr + 32)));
-    v128.store(gAtt + 32, f32x4.add(v128.load(gAtt + 32), z2));
-  }
-  if (count > 3) {
-    v128.store(gxr + 48, madd(u3, v128.load(attB + 48), v128.load(gxr + 48)));
-    v128.store(gAtt + 48, f32x4.add(v128.load(gAtt + 48), z3));
-  }
+  const hEnd = hOff + (<usize>vecs << 4);
+  for (let o = hOff; o < hEnd; o += 16) backwardVector<E>(o, row, xrRow, edgeRow, att, gRow, gxl, gxr, gEdgeRow, gradAtt, gE, value, slopeV, flip);
 }
 
 /**
- * One head of an edge slot without the cache (a target wider than it): its C channels from
- * byte hOff, every update through memory.
+ * backwardVector for two edges at once (rows 1 and 2), sharing the loads of x^r_i, att and g_i
+ * and one update of gradXr_i and gradAtt. gradXl_1 is stored before gradXl_2 is loaded, so a
+ * duplicate edge (the same source twice) adds up.
  */
 // @ts-ignore: decorator
 @inline
-function backwardHeadUncached<E>(hOff: usize, headB: usize, row: usize, xrRow: usize, edgeRow: usize, att: usize, gRow: usize, gxl: usize, gEdgeRow: usize, gxrRow: usize, gradAtt: usize, gE: v128, value: v128, slopeV: v128, flip: v128): void {
-  for (let o: usize = hOff; o < hOff + headB; o += 16) {
-    const z = zAt<E>(row, xrRow, edgeRow, o);
-    const u = keyValue<E>(z, o, att, gRow, gxl, gEdgeRow, gE, value, slopeV, flip);
-    v128.store(gxrRow + o, madd(u, v128.load(att + o), v128.load(gxrRow + o)));
-    v128.store(gradAtt + o, madd(u, z, v128.load(gradAtt + o)));
+function backwardVectorPair<E>(o: usize, row1: usize, row2: usize, xrRow: usize, edge1: usize, edge2: usize, att: usize, gRow: usize, gxl1: usize, gxl2: usize, gxr: usize, gEdge1: usize, gEdge2: usize, gradAtt: usize, gE1: v128, value1: v128, gE2: v128, value2: v128, slopeV: v128, flip: v128): void {
+  const xrv = v128.load(xrRow + o);
+  const attv = v128.load(att + o);
+  const gv = v128.load(gRow + o);
+  let z1 = f32x4.add(v128.load(row1 + o), xrv);
+  if (sizeof<E>() == 2) z1 = f32x4.add(z1, v128.load(edge1 + o));
+  const u1 = f32x4.mul(gE1, reluSlope(z1, slopeV, flip));
+  const gZ1 = f32x4.mul(u1, attv);
+  v128.store(gxl1 + o, f32x4.add(v128.load(gxl1 + o), madd(value1, gv, gZ1)));
+  if (sizeof<E>() == 2) v128.store(gEdge1 + o, f32x4.add(v128.load(gEdge1 + o), gZ1));
+  let z2 = f32x4.add(v128.load(row2 + o), xrv);
+  if (sizeof<E>() == 2) z2 = f32x4.add(z2, v128.load(edge2 + o));
+  const u2 = f32x4.mul(gE2, reluSlope(z2, slopeV, flip));
+  const gZ2 = f32x4.mul(u2, attv);
+  v128.store(gxl2 + o, f32x4.add(v128.load(gxl2 + o), madd(value2, gv, gZ2)));
+  if (sizeof<E>() == 2) v128.store(gEdge2 + o, f32x4.add(v128.load(gEdge2 + o), gZ2));
+  v128.store(gxr + o, f32x4.add(v128.load(gxr + o), f32x4.add(gZ1, gZ2)));
+  v128.store(gradAtt + o, madd(u2, z2, madd(u1, z1, v128.load(gradAtt + o))));
+}
+
+/** backwardVectorPair over one head's C channels, from byte hOff. */
+// @ts-ignore: decorator
+@inline
+function backwardHeadPair<V, E>(vecs: i32, hOff: usize, row1: usize, row2: usize, xrRow: usize, edge1: usize, edge2: usize, att: usize, gRow: usize, gxl1: usize, gxl2: usize, gxr: usize, gEdge1: usize, gEdge2: usize, gradAtt: usize, gE1: v128, value1: v128, gE2: v128, value2: v128, slopeV: v128, flip: v128): void {
+  if (sizeof<V>() != 8) {
+    backwardVectorPair<E>(hOff, row1, row2, xrRow, edge1, edge2, att, gRow, gxl1, gxl2, gxr, gEdge1, gEdge2, gradAtt, gE1, value1, gE2, value2, slopeV, flip);
+    if (sizeof<V>() == 2) backwardVectorPair<E>(hOff + 16, row1, row2, xrRow, edge1, edge2, att, gRow, gxl1, gxl2, gxr, gEdge1, gEdge2, gradAtt, gE1, value1, gE2, value2, slopeV, flip);
+    return;
   }
+  const hEnd = hOff + (<usize>vecs << 4);
+  for (let o = hOff; o < hEnd; o += 16) backwardVectorPair<E>(o, row1, row2, xrRow, edge1, edge2, att, gRow, gxl1, gxl2, gxr, gEdge1, gEdge2, gradAtt, gE1, value1, gE2, value2, slopeV, flip);
 }
 
 // @ts-ignore: decorator
@@ -783,11 +725,12 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const xrRow = xr + <usize>i * rowBytes;
-    const gxrRow = gradXr + <usize>i * rowBytes;
+    const gxr = gradXr + <usize>i * rowBytes;
     const gather = gatherRows(src, begin, end, xl, rowBytes, gatherAt(scratch, heads), gatherCapacity);
+    // ∂L/∂α̃ per edge and head, kept in the cache unless the target is wider than it.
     const cache = end - begin <= cacheEdges ? cacheBuf : 0;
 
-    // ∂L/∂α̃ per edge and head (kept in the cache) and D per head.
+    // D per head.
     for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
     let at = <usize>begin * stride;
     let cached = cache;
@@ -805,60 +748,89 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
       cached += stride;
     }
 
-    if (cache == 0) {
-      // Too wide to cache: ∂L/∂α̃ again, per edge, and the paths head by head through memory.
-      for (let p = begin; p < end; p++) {
-        const j = i32At(src, p);
-        const row = rowAt(p, begin, src, xl, gather, rowBytes);
-        const gxl = gradXl + <usize>j * rowBytes;
-        const edgeRow = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
-        const gEdgeRow = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
-        let go: usize = 0;
-        for (let g: usize = 0; g < stride; g += 16) {
-          const edgeAt = <usize>p * stride + g;
-          const gE = gradScore<D>(alpha, dropScale, edgeAt, groupDots<V>(vecs, gRow + go, row + go, slot), v128.load(dotH + g));
-          const value = weightOf<D>(alpha, dropScale, edgeAt);
-          backwardHeadUncached<E>(go, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 0), lane(value, 0), slopeV, flip);
-          backwardHeadUncached<E>(go + headB, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 1), lane(value, 1), slopeV, flip);
-          backwardHeadUncached<E>(go + 2 * headB, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 2), lane(value, 2), slopeV, flip);
-          backwardHeadUncached<E>(go + 3 * headB, headB, row, xrRow, edgeRow, att, gRow, gxl, gEdgeRow, gxrRow, gradAtt, lane(gE, 3), lane(value, 3), slopeV, flip);
-          go += groupBytes;
-        }
-      }
-      continue;
-    }
-
-    // The cache's ∂L/∂α̃ become ∂L/∂e.
+    // ∂L/∂e, then the key and value paths, two edges at a time (the loads of x^r_i, att and
+    // g_i and the updates of gradXr_i and gradAtt shared) and a head at a time. The rows'
+    // pointers advance a group at a time, so that within a group (C = 4, 8) every load and
+    // store has a constant offset.
     at = <usize>begin * stride;
     cached = cache;
-    for (let p = begin; p < end; p++) {
+    let p = begin;
+    for (; p + 1 < end; p += 2) {
+      const j1 = i32At(src, p);
+      const j2 = i32At(src, p + 1);
+      let row1 = gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j1 * rowBytes;
+      let row2 = gather != 0 ? row1 + rowBytes : xl + <usize>j2 * rowBytes;
+      let gxl1 = gradXl + <usize>j1 * rowBytes;
+      let gxl2 = gradXl + <usize>j2 * rowBytes;
+      let edge1 = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
+      let gEdge1 = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
+      let xrG = xrRow;
+      let attG = att;
+      let gG = gRow;
+      let gxrG = gxr;
+      let gAttG = gradAtt;
       for (let g: usize = 0; g < stride; g += 16) {
-        v128.store(cached + g, gradScore<D>(alpha, dropScale, at + g, v128.load(cached + g), v128.load(dotH + g)));
-      }
-      at += stride;
-      cached += stride;
-    }
-
-    // The key and value paths, a block of four vectors at a time.
-    if (sizeof<V>() == 2) {
-      for (let h = 0; h < heads; h += 2) {
-        gatv2BackwardBlock<E, D>(4, 2, begin, end, heads, h, <usize>h * headB, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
-      }
-    } else if (sizeof<V>() == 1) {
-      for (let h = 0; h < heads; h += 4) {
-        gatv2BackwardBlock<E, D>(4, 1, begin, end, heads, h, <usize>h * headB, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
-      }
-    } else {
-      for (let h = 0; h < heads; h++) {
-        const hOff = <usize>h * headB;
-        let o: usize = 0;
-        for (; o + 64 <= headB; o += 64) {
-          gatv2BackwardBlock<E, D>(4, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+        const at2 = at + stride;
+        const gA1 = cache != 0 ? v128.load(cached + g) : groupDots<V>(vecs, gG, row1, slot);
+        const gA2 = cache != 0 ? v128.load(cached + stride + g) : groupDots<V>(vecs, gG, row2, slot);
+        const d = v128.load(dotH + g);
+        const gE1 = gradScore<D>(alpha, dropScale, at + g, gA1, d);
+        const gE2 = gradScore<D>(alpha, dropScale, at2 + g, gA2, d);
+        const value1 = weightOf<D>(alpha, dropScale, at + g);
+        const value2 = weightOf<D>(alpha, dropScale, at2 + g);
+        const edge2 = edge1 + rowBytes;
+        const gEdge2 = gEdge1 + rowBytes;
+        backwardHeadPair<V, E>(vecs, 0, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 0), lane(value1, 0), lane(gE2, 0), lane(value2, 0), slopeV, flip);
+        backwardHeadPair<V, E>(vecs, headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 1), lane(value1, 1), lane(gE2, 1), lane(value2, 1), slopeV, flip);
+        backwardHeadPair<V, E>(vecs, 2 * headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 2), lane(value1, 2), lane(gE2, 2), lane(value2, 2), slopeV, flip);
+        backwardHeadPair<V, E>(vecs, 3 * headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 3), lane(value1, 3), lane(gE2, 3), lane(value2, 3), slopeV, flip);
+        row1 += groupBytes;
+        row2 += groupBytes;
+        gxl1 += groupBytes;
+        gxl2 += groupBytes;
+        if (sizeof<E>() == 2) {
+          edge1 += groupBytes;
+          gEdge1 += groupBytes;
         }
-        const tail = <i32>(headB - o) >> 4;
-        if (tail == 3) gatv2BackwardBlock<E, D>(3, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
-        else if (tail == 2) gatv2BackwardBlock<E, D>(2, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
-        else if (tail == 1) gatv2BackwardBlock<E, D>(1, 4, begin, end, heads, h, hOff + o, src, xl, gather, rowBytes, xrRow, edge, att, gRow, alpha, dropScale, cache, gradXl, gxrRow, gradEdge, gradAtt, slopeV, flip);
+        xrG += groupBytes;
+        attG += groupBytes;
+        gG += groupBytes;
+        gxrG += groupBytes;
+        gAttG += groupBytes;
+      }
+      at += 2 * stride;
+      cached += 2 * stride;
+    }
+    if (p < end) {
+      const j = i32At(src, p);
+      let rowG = gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j * rowBytes;
+      let gxlG = gradXl + <usize>j * rowBytes;
+      let edgeG = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
+      let gEdgeG = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
+      let xrG = xrRow;
+      let attG = att;
+      let gG = gRow;
+      let gxrG = gxr;
+      let gAttG = gradAtt;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const gA = cache != 0 ? v128.load(cached + g) : groupDots<V>(vecs, gG, rowG, slot);
+        const gE = gradScore<D>(alpha, dropScale, at + g, gA, v128.load(dotH + g));
+        const value = weightOf<D>(alpha, dropScale, at + g);
+        backwardHead<V, E>(vecs, 0, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 0), lane(value, 0), slopeV, flip);
+        backwardHead<V, E>(vecs, headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 1), lane(value, 1), slopeV, flip);
+        backwardHead<V, E>(vecs, 2 * headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 2), lane(value, 2), slopeV, flip);
+        backwardHead<V, E>(vecs, 3 * headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 3), lane(value, 3), slopeV, flip);
+        rowG += groupBytes;
+        gxlG += groupBytes;
+        if (sizeof<E>() == 2) {
+          edgeG += groupBytes;
+          gEdgeG += groupBytes;
+        }
+        xrG += groupBytes;
+        attG += groupBytes;
+        gG += groupBytes;
+        gxrG += groupBytes;
+        gAttG += groupBytes;
       }
     }
   }
