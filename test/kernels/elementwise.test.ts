@@ -107,6 +107,37 @@ describe('dropout across blocks of 65536 indices', () => {
     expect(out.findIndex((v, i) => !Object.is(v, expected[i]))).toBe(-1);
   });
 
+  it.each(ALL.map((k) => [k.name, k] as const))('dropoutCsr keeping all or none (%s)', (_, k) => {
+    // Every row offset then comes from all-kept or all-dropped groups of four.
+    for (const [p, all] of [
+      [0, true],
+      [1 - 2 ** -33, false],
+    ] as const) {
+      for (const sizes of [[4, 0, 4, 8], [0, 0], [3, 1, 5, 0, 2], [1]]) {
+        const rowPtr = Int32Array.from([
+          0,
+          ...sizes.map((_, r) => sizes.slice(0, r + 1).reduce((s, v) => s + v)),
+        ]);
+        const nnz = rowPtr[sizes.length]!;
+        const a = {
+          rows: sizes.length,
+          cols: 9,
+          rowPtr,
+          colIdx: Int32Array.from({ length: nnz }, (_, q) => q % 9),
+          values: Float32Array.from({ length: nnz }, (_, q) => q + 1),
+        };
+        const outPtr = new Int32Array(sizes.length + 1).fill(-1);
+        const outIdx = new Int32Array(nnz).fill(-1);
+        const outValues = new Float32Array(nnz).fill(-1);
+        const kept = k.dropoutCsr(dropoutMask(p, 5, 6), a, outPtr, outIdx, outValues);
+        expect(kept).toBe(all ? nnz : 0);
+        expect(Array.from(outPtr)).toEqual(Array.from(rowPtr, (v) => (all ? v : 0)));
+        if (all) expect(outValues).toEqual(a.values);
+        if (all) expect(outIdx).toEqual(a.colIdx);
+      }
+    }
+  });
+
   it.each(ALL.map((k) => [k.name, k] as const))('dropoutCsr too (%s)', (_, k) => {
     const rng = new Random(22);
     for (const offset of [65533, 131070]) {

@@ -15,6 +15,16 @@ import { madd } from './simd';
 // a tail, which puts them before the loops, in registers or spilled once.
 
 /**
+ * scale where the hash h is at or above the threshold (kept), +0 elsewhere. i32x4.ge_u is a
+ * pminud and a pcmpeqd; lt_u, which has no SSE instruction either, took two more to negate.
+ */
+// @ts-ignore: decorator
+@inline
+function keepFactor(h: v128, threshold: v128, scale: v128): v128 {
+  return v128.and(scale, i32x4.ge_u(h, threshold));
+}
+
+/**
  * out[i] = x[i] · (0 or scale) for i < length, with x = 0 (null) the factor itself. Element
  * i (global index offset + i) is dropped when its hash is below threshold (unsigned).
  */
@@ -34,52 +44,58 @@ export function dropout(
   const lanes = i32x4(0, 1, 2, 3);
   const four = i32x4.splat(4);
   const eight = i32x4.splat(8);
-  // Kept where hash ≥ threshold: i32x4.ge_u is a pminud and a pcmpeqd (lt_u, which has no
-  // SSE instruction either, took two more to negate).
+  const twelve = i32x4.splat(12);
+  const sixteen = i32x4.splat(16);
   let i = 0;
   while (i + 4 <= length) {
     const start = offset + <u32>i;
     let idx = i32x4.add(i32x4.splat(start), lanes);
     const vectors = dropoutBlockVectors(start);
     if (vectors == 0) {
-      const f = v128.and(sc, i32x4.ge_u(dropoutHash4Any(idx, i32x4.splat(seedLo), hi), th));
+      const f = keepFactor(dropoutHash4Any(idx, i32x4.splat(seedLo), hi), th, sc);
       const o = <usize>i << 2;
       v128.store(out + o, x == 0 ? f : f32x4.mul(v128.load(x + o), f));
       i += 4;
       continue;
     }
-    // The vectors of this block of 65536 indices, two at a time (their hash chains overlap).
+    // The vectors of this block of 65536 indices, four at a time (their hash chains overlap).
     const end = min(i + (vectors << 2), length - 3);
     const key = dropoutBlockKey(seedLo, start);
     if (x == 0) {
-      for (; i + 4 < end; i += 8) {
-        const h0 = dropoutHash4(idx, key, hi);
-        const h1 = dropoutHash4(i32x4.add(idx, four), key, hi);
+      for (; i + 12 < end; i += 16) {
         const o = <usize>i << 2;
-        v128.store(out + o, v128.and(sc, i32x4.ge_u(h0, th)));
-        v128.store(out + o + 16, v128.and(sc, i32x4.ge_u(h1, th)));
-        idx = i32x4.add(idx, eight);
+        const f0 = keepFactor(dropoutHash4(idx, key, hi), th, sc);
+        const f1 = keepFactor(dropoutHash4(i32x4.add(idx, four), key, hi), th, sc);
+        const f2 = keepFactor(dropoutHash4(i32x4.add(idx, eight), key, hi), th, sc);
+        const f3 = keepFactor(dropoutHash4(i32x4.add(idx, twelve), key, hi), th, sc);
+        v128.store(out + o, f0);
+        v128.store(out + o + 16, f1);
+        v128.store(out + o + 32, f2);
+        v128.store(out + o + 48, f3);
+        idx = i32x4.add(idx, sixteen);
       }
-      if (i < end) {
-        v128.store(out + (<usize>i << 2), v128.and(sc, i32x4.ge_u(dropoutHash4(idx, key, hi), th)));
-        i += 4;
+      for (; i < end; i += 4) {
+        v128.store(out + (<usize>i << 2), keepFactor(dropoutHash4(idx, key, hi), th, sc));
+        idx = i32x4.add(idx, four);
       }
     } else {
-      for (; i + 4 < end; i += 8) {
-        const h0 = dropoutHash4(idx, key, hi);
-        const h1 = dropoutHash4(i32x4.add(idx, four), key, hi);
+      for (; i + 12 < end; i += 16) {
         const o = <usize>i << 2;
-        const f0 = v128.and(sc, i32x4.ge_u(h0, th));
-        const f1 = v128.and(sc, i32x4.ge_u(h1, th));
+        const f0 = keepFactor(dropoutHash4(idx, key, hi), th, sc);
+        const f1 = keepFactor(dropoutHash4(i32x4.add(idx, four), key, hi), th, sc);
+        const f2 = keepFactor(dropoutHash4(i32x4.add(idx, eight), key, hi), th, sc);
+        const f3 = keepFactor(dropoutHash4(i32x4.add(idx, twelve), key, hi), th, sc);
         v128.store(out + o, f32x4.mul(v128.load(x + o), f0));
         v128.store(out + o + 16, f32x4.mul(v128.load(x + o + 16), f1));
-        idx = i32x4.add(idx, eight);
+        v128.store(out + o + 32, f32x4.mul(v128.load(x + o + 32), f2));
+        v128.store(out + o + 48, f32x4.mul(v128.load(x + o + 48), f3));
+        idx = i32x4.add(idx, sixteen);
       }
-      if (i < end) {
+      for (; i < end; i += 4) {
         const o = <usize>i << 2;
-        const f = v128.and(sc, i32x4.ge_u(dropoutHash4(idx, key, hi), th));
+        const f = keepFactor(dropoutHash4(idx, key, hi), th, sc);
         v128.store(out + o, f32x4.mul(v128.load(x + o), f));
-        i += 4;
+        idx = i32x4.add(idx, four);
       }
     }
   }
