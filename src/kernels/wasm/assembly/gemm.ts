@@ -4,6 +4,8 @@
 // (kc × MR); a register-tiled MR × NR micro-kernel then streams both panels. KC × NR of B
 // (8 KiB) stays in L1 while the A block (MC × KC, 128 KiB) sits in L2. Packing also turns
 // every transpose variant into the same micro-kernel, and pads ragged edges with zeros.
+// Products with m, n or k at most 16 go to skinny.ts instead, whose kernels skip the packing
+// of A and the ragged tiles that would dominate them.
 import { madd } from './simd';
 import { gemmSkinny, storeTransposed4 } from './skinny';
 

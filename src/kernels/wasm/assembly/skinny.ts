@@ -5,24 +5,24 @@
 // V8 issues about six instructions a cycle and wasm SIMD has no fused multiply-add without
 // relaxed SIMD, so each vector multiply-add costs two instructions: what decides the speed
 // is how few loads, address updates and loop checks come with them. So the loops are plain
-// (V8 hoists every load of an unrolled body and spills), walk pointers, and keep 12
-// accumulators when they can. Two register blocks cover the cases:
+// (V8 hoists every load of an unrolled body and spills) and walk pointers. V8 keeps 15 vector
+// registers and loads every value of an iteration before its arithmetic, so accumulators,
+// loaded values and a product must fit in them: 8 accumulators at most. Three kernels:
 //
-//   rows (broadcast) block: R rows × V vectors of C, C[r, 4v .. 4v+4] += A(r, p) ·
-//     B(p, 4v .. 4v+4), A(r, p) splatted (one load) from wherever it is stored, B(p, ·) from
-//     rows of B (in place, or packed into rows padded to whole vectors);
-//   dot block (n ≤ 16, A not transposed): R rows × J columns of C as dot products over p,
+//   dot blocks (n ≤ 16, A not transposed): R rows × J columns of C as dot products over p,
 //     four p at a time: A's rows and B's columns (packed four p by four) are loaded as
 //     vectors, no splats and no lanes wasted on padding columns; the sums are reduced at
-//     the end of the block.
-//
-// The walks:
-//
-//   n ≤ 16, A not transposed: dot blocks, columns of C in groups of 4, all rows;
-//   n ≤ 16 (A transposed), or k ≤ 16: rows blocks over all of C, p over all of k (in chunks
-//     that fit the packed B);
-//   m ≤ 16: rows blocks over all of C for each chunk of p whose rows of B stay in L1; the
-//     blocks are stored after each chunk and added to after the next.
+//     the end of the block. Columns of C in groups of 4, each over all rows;
+//   k passes (k ≤ 16, A not transposed): up to 4 rows × 2 vectors of B stay in registers
+//     while the rows of C run past (P splats, the multiply-adds and the stores per row); the
+//     first group of 4 p writes C, the next add to it;
+//   rows blocks (n ≤ 16 or k ≤ 16 with A transposed, and m ≤ 16): R rows × V vectors of C,
+//     C[r, 4v .. 4v+4] += A(r, p) · B(p, 4v .. 4v+4), A(r, p) splatted from wherever it is
+//     stored, B(p, ·) from rows of B (in place, or packed into rows padded to whole
+//     vectors). Rows of C in groups of 4 (the last ones 3 + 3, 3 + 2, ...), each across all
+//     columns, over p in chunks: whole for n ≤ 16 or k ≤ 16 (as far as the packed B fits);
+//     for m ≤ 16 chunks whose rows of B stay in L1, blocks stored after each and added to
+//     after the next.
 //
 // Vector loads never read past an operand: B is used in place only when it is not transposed
 // and n is a multiple of 4, else packed with zeros past n (or past k); A's rows are read
