@@ -11,8 +11,8 @@ import { madd } from './simd';
 
 // V8 (TurboFan) places a SIMD constant, and a splat of a parameter, next to its uses: one
 // used in a single loop is rebuilt on every iteration (three instructions for a constant).
-// The kernels below share their constants between a two-vector loop, a one-vector step and
-// a tail, which puts them before the loops, in registers or spilled once.
+// The dropout and ELU kernels share their constants between an unrolled loop, a one-vector
+// step and a tail, which puts them before the loops, in registers or spilled once.
 
 /**
  * scale where the hash h is at or above the threshold (kept), +0 elsewhere. i32x4.ge_u is a
