@@ -304,20 +304,64 @@ function rowGroup(
 // One function per group height, so that each block is compiled once. V8 keeps 15 vector
 // registers and loads every value of an iteration before its arithmetic: accumulators, B's
 // vectors, A's splats and a product must fit, so 4 × 2 and 2 × 4 are the largest blocks.
-// prettier-ignore
-function rowGroup4(transA: bool, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, nv: i32, lanes: i32, acc: bool): void {
+function rowGroup4(
+  transA: bool,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  nv: i32,
+  lanes: i32,
+  acc: bool,
+): void {
   rowGroup(4, 2, transA, kc, a, lda4, b, ldb4, c, ldc, nv, lanes, acc);
 }
-// prettier-ignore
-function rowGroup3(transA: bool, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, nv: i32, lanes: i32, acc: bool): void {
+function rowGroup3(
+  transA: bool,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  nv: i32,
+  lanes: i32,
+  acc: bool,
+): void {
   rowGroup(3, 2, transA, kc, a, lda4, b, ldb4, c, ldc, nv, lanes, acc);
 }
-// prettier-ignore
-function rowGroup2(transA: bool, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, nv: i32, lanes: i32, acc: bool): void {
+function rowGroup2(
+  transA: bool,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  nv: i32,
+  lanes: i32,
+  acc: bool,
+): void {
   rowGroup(2, 4, transA, kc, a, lda4, b, ldb4, c, ldc, nv, lanes, acc);
 }
-// prettier-ignore
-function rowGroup1(transA: bool, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, nv: i32, lanes: i32, acc: bool): void {
+function rowGroup1(
+  transA: bool,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  nv: i32,
+  lanes: i32,
+  acc: bool,
+): void {
   rowGroup(1, 4, transA, kc, a, lda4, b, ldb4, c, ldc, nv, lanes, acc);
 }
 
@@ -469,20 +513,54 @@ function kPasses(
 }
 
 // One function per (V, ACC), so that each pass is compiled once.
-// prettier-ignore
-function kPairWrite(P: i32, m: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize): void {
+function kPairWrite(
+  P: i32,
+  m: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+): void {
   kPasses(2, false, P, m, a, lda4, b, ldb4, c, ldc, 4);
 }
-// prettier-ignore
-function kPairAdd(P: i32, m: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize): void {
+function kPairAdd(
+  P: i32,
+  m: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+): void {
   kPasses(2, true, P, m, a, lda4, b, ldb4, c, ldc, 4);
 }
-// prettier-ignore
-function kOneWrite(P: i32, m: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, lanes: i32): void {
+function kOneWrite(
+  P: i32,
+  m: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  lanes: i32,
+): void {
   kPasses(1, false, P, m, a, lda4, b, ldb4, c, ldc, lanes);
 }
-// prettier-ignore
-function kOneAdd(P: i32, m: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, lanes: i32): void {
+function kOneAdd(
+  P: i32,
+  m: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  lanes: i32,
+): void {
   kPasses(1, true, P, m, a, lda4, b, ldb4, c, ldc, lanes);
 }
 
@@ -689,20 +767,56 @@ function dotColumns(
 }
 
 // One function per column group width (registers as for the rows blocks).
-// prettier-ignore
-function dotColumns1(m: i32, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, acc: bool): void {
+function dotColumns1(
+  m: i32,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  acc: bool,
+): void {
   dotColumns(4, 1, m, kc, a, lda4, b, ldb4, c, ldc, acc);
 }
-// prettier-ignore
-function dotColumns2(m: i32, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, acc: bool): void {
+function dotColumns2(
+  m: i32,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  acc: bool,
+): void {
   dotColumns(4, 2, m, kc, a, lda4, b, ldb4, c, ldc, acc);
 }
-// prettier-ignore
-function dotColumns3(m: i32, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, acc: bool): void {
+function dotColumns3(
+  m: i32,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  acc: bool,
+): void {
   dotColumns(2, 3, m, kc, a, lda4, b, ldb4, c, ldc, acc);
 }
-// prettier-ignore
-function dotColumns4(m: i32, kc: i32, a: usize, lda4: usize, b: usize, ldb4: usize, c: usize, ldc: usize, acc: bool): void {
+function dotColumns4(
+  m: i32,
+  kc: i32,
+  a: usize,
+  lda4: usize,
+  b: usize,
+  ldb4: usize,
+  c: usize,
+  ldc: usize,
+  acc: bool,
+): void {
   dotColumns(2, 4, m, kc, a, lda4, b, ldb4, c, ldc, acc);
 }
 
@@ -820,7 +934,8 @@ export function gemmSkinny(
   // packs B no slower: the rows walk wins only on ragged m.
   if (m <= SKINNY && fits && !(transB && !transA && (m & 3) == 0)) {
     const chunk = max(16, CHUNK_BYTES / ((npad + m) << 2));
-    skinnyRows(transA, transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch, scratchBytes, chunk);
+    const s = scratchBytes;
+    skinnyRows(transA, transB, m, n, k, a, lda, b, ldb, c, accumulate, scratch, s, chunk);
     return true;
   }
   return false;
