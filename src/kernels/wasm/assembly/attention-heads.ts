@@ -9,9 +9,11 @@
 //   four heads of a group) over all of a target's edges, and stores it once, instead of
 //   loading and storing it for every edge; it sums the softmax numerators and scales the
 //   block by 1/Σ at the end.
-// - The backward computes the dot products <g_i, x_j> in a first pass (cached per edge), then
-//   goes through the edges once more; GATv2 takes them two at a time, sharing the loads of
-//   x^r_i, att and g_i and one update of ∂L/∂x^r_i and ∂L/∂att per pair.
+// - The backward computes the dot products <g_i, x_j> in a first pass (cached per edge), two
+//   edges at a time with g_i loaded once (GAT scatters α̃·g_i into gradX there too), then
+//   goes through the edges once more: GATv2 two at a time, sharing the loads of x^r_i, att
+//   and g_i and one update of ∂L/∂x^r_i and ∂L/∂att per pair; GAT a group at a time, its
+//   t_i, D and gradient of t_i in registers.
 // - A row whose weight is 0 is skipped, as in the reference (an infinite or NaN row must not
 //   reach the sum), by reading a row of zeros instead: a scalar select per head rather than
 //   a mask per vector.
@@ -615,6 +617,36 @@ function groupDots<V>(vecs: i32, gG: usize, row: usize, slot: usize): v128 {
   return hsum4(s0, s1, s2, s3);
 }
 
+/**
+ * <g, x> for the four heads of a group of two rows, g loaded once (C = 4, 8; any C: groupDots
+ * twice).
+ */
+// @ts-ignore: decorator
+@inline
+function groupDotsPair<V>(vecs: i32, gG: usize, row1: usize, row2: usize, slot1: usize, slot2: usize): v128 {
+  if (sizeof<V>() == 1) {
+    const g0 = v128.load(gG), g1 = v128.load(gG + 16), g2 = v128.load(gG + 32), g3 = v128.load(gG + 48);
+    v128.store(slot1, hsum4(f32x4.mul(g0, v128.load(row1)), f32x4.mul(g1, v128.load(row1 + 16)), f32x4.mul(g2, v128.load(row1 + 32)), f32x4.mul(g3, v128.load(row1 + 48))));
+    return hsum4(f32x4.mul(g0, v128.load(row2)), f32x4.mul(g1, v128.load(row2 + 16)), f32x4.mul(g2, v128.load(row2 + 32)), f32x4.mul(g3, v128.load(row2 + 48)));
+  }
+  if (sizeof<V>() == 2) {
+    // Heads 0 and 1 of both rows, then heads 2 and 3 (half-sums through the slots).
+    let g0 = v128.load(gG), g1 = v128.load(gG + 16), g2 = v128.load(gG + 32), g3 = v128.load(gG + 48);
+    v128.store(slot1, pairSums(madd(g1, v128.load(row1 + 16), f32x4.mul(g0, v128.load(row1))), madd(g3, v128.load(row1 + 48), f32x4.mul(g2, v128.load(row1 + 32)))));
+    v128.store(slot2, pairSums(madd(g1, v128.load(row2 + 16), f32x4.mul(g0, v128.load(row2))), madd(g3, v128.load(row2 + 48), f32x4.mul(g2, v128.load(row2 + 32)))));
+    g0 = v128.load(gG + 64);
+    g1 = v128.load(gG + 80);
+    g2 = v128.load(gG + 96);
+    g3 = v128.load(gG + 112);
+    const cd1 = pairSums(madd(g1, v128.load(row1 + 80), f32x4.mul(g0, v128.load(row1 + 64))), madd(g3, v128.load(row1 + 112), f32x4.mul(g2, v128.load(row1 + 96))));
+    v128.store(slot1, joinSums(v128.load(slot1), cd1));
+    const cd2 = pairSums(madd(g1, v128.load(row2 + 80), f32x4.mul(g0, v128.load(row2 + 64))), madd(g3, v128.load(row2 + 112), f32x4.mul(g2, v128.load(row2 + 96))));
+    return joinSums(v128.load(slot2), cd2);
+  }
+  v128.store(slot1, groupDots<V>(vecs, gG, row1, slot1));
+  return groupDots<V>(vecs, gG, row2, slot2);
+}
+
 /** ∂L/∂e for a group of edge slot p (α, dropout scale at byte `at`): α (scale·∂L/∂α̃ − D). */
 // @ts-ignore: decorator
 @inline
@@ -717,6 +749,7 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
   const dotH = scratch;
   const slot = scratch + stride;
   const cacheBuf = cacheAt(scratch, heads, rowBytes, gatherCapacity);
+  const spare = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, cacheEdges) + (<usize>vecs << 4);
   const flip = v128.xor(k(K_ONE), slopeV);
   const base = i32At(ptr, 0);
   for (let i = 0; i < numDst; i++) {
@@ -730,11 +763,30 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
     // ∂L/∂α̃ per edge and head, kept in the cache unless the target is wider than it.
     const cache = end - begin <= cacheEdges ? cacheBuf : 0;
 
-    // D per head.
+    // D per head, two edges at a time (g_i loaded once).
     for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
     let at = <usize>begin * stride;
     let cached = cache;
-    for (let p = begin; p < end; p++) {
+    let p = begin;
+    for (; p + 1 < end; p += 2) {
+      const row1 = rowAt(p, begin, src, xl, gather, rowBytes);
+      const row2 = rowAt(p + 1, begin, src, xl, gather, rowBytes);
+      let go: usize = 0;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const out1 = cache != 0 ? cached + g : slot;
+        const out2 = cache != 0 ? cached + stride + g : spare;
+        const gA2 = groupDotsPair<V>(vecs, gRow + go, row1 + go, row2 + go, out1, out2);
+        const gA1 = v128.load(out1);
+        v128.store(out2, gA2);
+        const w1 = weightOf<D>(alpha, dropScale, at + g);
+        const w2 = weightOf<D>(alpha, dropScale, at + stride + g);
+        v128.store(dotH + g, madd(w2, gA2, madd(w1, gA1, v128.load(dotH + g))));
+        go += groupBytes;
+      }
+      at += stride << 1;
+      cached += stride << 1;
+    }
+    if (p < end) {
       const row = rowAt(p, begin, src, xl, gather, rowBytes);
       let go: usize = 0;
       for (let g: usize = 0; g < stride; g += 16) {
@@ -744,8 +796,6 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
         v128.store(dotH + g, madd(weightOf<D>(alpha, dropScale, at + g), gA, v128.load(dotH + g)));
         go += groupBytes;
       }
-      at += stride;
-      cached += stride;
     }
 
     // ∂L/∂e, then the key and value paths, two edges at a time (the loads of x^r_i, att and
@@ -754,7 +804,7 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
     // store has a constant offset.
     at = <usize>begin * stride;
     cached = cache;
-    let p = begin;
+    p = begin;
     for (; p + 1 < end; p += 2) {
       const j1 = i32At(src, p);
       const j2 = i32At(src, p + 1);
@@ -893,6 +943,18 @@ function addScaledHead<V>(vecs: i32, gx: usize, g: usize, w: v128): void {
   for (let o: usize = 0; o < (<usize>vecs << 4); o += 16) v128.store(gx + o, madd(w, v128.load(g + o), v128.load(gx + o)));
 }
 
+/** gradX_j += α̃·g_i for the four heads of a group (rows from the group's start). */
+// @ts-ignore: decorator
+@inline
+function scatterGroup<V>(vecs: i32, gG: usize, gx: usize, w: v128, zeros: usize): void {
+  const headB = <usize>vecsOf<V>(vecs) << 4;
+  const kept = i32x4.bitmask(f32x4.ne(w, zero()));
+  addScaledHead<V>(vecs, gx, keptRow(kept, 1, gG, zeros), lane(w, 0));
+  addScaledHead<V>(vecs, gx + headB, keptRow(kept, 2, gG + headB, zeros), lane(w, 1));
+  addScaledHead<V>(vecs, gx + 2 * headB, keptRow(kept, 4, gG + 2 * headB, zeros), lane(w, 2));
+  addScaledHead<V>(vecs, gx + 3 * headB, keptRow(kept, 8, gG + 3 * headB, zeros), lane(w, 3));
+}
+
 // @ts-ignore: decorator
 @inline
 function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
@@ -914,11 +976,37 @@ function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usi
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
     const cache = end - begin <= cacheEdges ? cacheBuf : 0;
 
-    // ∂L/∂α̃ (cached), D, and gradX_j += α̃·g_i.
+    // ∂L/∂α̃ (cached), D, and gradX_j += α̃·g_i, two edges at a time (g_i loaded once for
+    // both dot products; gradX_j1 updated before gradX_j2 is read, for duplicate edges).
     for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
     let at = <usize>begin * stride;
     let cached = cache;
-    for (let p = begin; p < end; p++) {
+    let p = begin;
+    for (; p + 1 < end; p += 2) {
+      const j1 = i32At(src, p);
+      const j2 = i32At(src, p + 1);
+      const row1 = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j1 * rowBytes;
+      const row2 = gather != 0 ? row1 + rowBytes : x + <usize>j2 * rowBytes;
+      const gx1 = gradX + <usize>j1 * rowBytes;
+      const gx2 = gradX + <usize>j2 * rowBytes;
+      let go: usize = 0;
+      for (let g: usize = 0; g < stride; g += 16) {
+        const out1 = cache != 0 ? cached + g : slot;
+        const out2 = cache != 0 ? cached + stride + g : zeros + (<usize>vecs << 4);
+        const gA2 = groupDotsPair<V>(vecs, gRow + go, row1 + go, row2 + go, out1, out2);
+        const gA1 = v128.load(out1);
+        if (cache != 0) v128.store(out2, gA2);
+        const w1 = weightOf<D>(alpha, dropScale, at + g);
+        const w2 = weightOf<D>(alpha, dropScale, at + stride + g);
+        v128.store(dotH + g, madd(w2, gA2, madd(w1, gA1, v128.load(dotH + g))));
+        scatterGroup<V>(vecs, gRow + go, gx1 + go, w1, zeros);
+        scatterGroup<V>(vecs, gRow + go, gx2 + go, w2, zeros);
+        go += groupBytes;
+      }
+      at += stride << 1;
+      cached += stride << 1;
+    }
+    if (p < end) {
       const j = i32At(src, p);
       const row = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j * rowBytes;
       const gxRow = gradX + <usize>j * rowBytes;
@@ -929,44 +1017,36 @@ function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usi
         if (cache != 0) v128.store(out, gA);
         const w = weightOf<D>(alpha, dropScale, at + g);
         v128.store(dotH + g, madd(w, gA, v128.load(dotH + g)));
-        const kept = i32x4.bitmask(f32x4.ne(w, zero()));
-        const gG = gRow + go;
-        const gx = gxRow + go;
-        addScaledHead<V>(vecs, gx, keptRow(kept, 1, gG, zeros), lane(w, 0));
-        addScaledHead<V>(vecs, gx + headB, keptRow(kept, 2, gG + headB, zeros), lane(w, 1));
-        addScaledHead<V>(vecs, gx + 2 * headB, keptRow(kept, 4, gG + 2 * headB, zeros), lane(w, 2));
-        addScaledHead<V>(vecs, gx + 3 * headB, keptRow(kept, 8, gG + 3 * headB, zeros), lane(w, 3));
+        scatterGroup<V>(vecs, gRow + go, gxRow + go, w, zeros);
         go += groupBytes;
       }
-      at += stride;
-      cached += stride;
     }
 
-    // ∂L/∂e · LeakyReLU'(v) into the three score gradients.
-    const dstRow = scoreDst + <usize>i * stride;
-    const gDst = slot;
-    for (let g: usize = 0; g < stride; g += 16) v128.store(gDst + g, zero());
-    at = <usize>begin * stride;
-    cached = cache;
-    for (let p = begin; p < end; p++) {
-      const srcRow = <usize>i32At(src, p) * stride;
-      const row = cache != 0 ? 0 : rowAt(p, begin, src, x, gather, rowBytes);
-      let go: usize = 0;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const gA = cache != 0 ? v128.load(cached + g) : groupDots<V>(vecs, gRow + go, row + go, zeros + (<usize>vecs << 4));
-        let v = f32x4.add(v128.load(scoreSrc + srcRow + g), v128.load(dstRow + g));
-        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at + g));
-        const gV = f32x4.mul(gradScore<D>(alpha, dropScale, at + g, gA, v128.load(dotH + g)), reluSlope(v, slopeV, flip));
-        v128.store(gradScoreSrc + srcRow + g, f32x4.add(v128.load(gradScoreSrc + srcRow + g), gV));
-        if (sizeof<E>() == 2) v128.store(gradScoreEdge + at + g, f32x4.add(v128.load(gradScoreEdge + at + g), gV));
-        v128.store(gDst + g, f32x4.add(v128.load(gDst + g), gV));
-        go += groupBytes;
+    // ∂L/∂e · LeakyReLU'(v) into the three score gradients, a group at a time (its t_i, D
+    // and gradient of t_i in registers).
+    let go: usize = 0;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const t = v128.load(scoreDst + <usize>i * stride + g);
+      const d = v128.load(dotH + g);
+      let gDst = zero();
+      let at = <usize>begin * stride + g;
+      let cached = cache + g;
+      for (let p = begin; p < end; p++) {
+        const srcAt = <usize>i32At(src, p) * stride + g;
+        const gA = cache != 0 ? v128.load(cached) : groupDots<V>(vecs, gRow + go, rowAt(p, begin, src, x, gather, rowBytes) + go, zeros + (<usize>vecs << 4));
+        let v = f32x4.add(v128.load(scoreSrc + srcAt), t);
+        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at));
+        const gV = f32x4.mul(gradScore<D>(alpha, dropScale, at, gA, d), reluSlope(v, slopeV, flip));
+        v128.store(gradScoreSrc + srcAt, f32x4.add(v128.load(gradScoreSrc + srcAt), gV));
+        if (sizeof<E>() == 2) v128.store(gradScoreEdge + at, f32x4.add(v128.load(gradScoreEdge + at), gV));
+        gDst = f32x4.add(gDst, gV);
+        at += stride;
+        cached += stride;
       }
-      at += stride;
-      cached += stride;
+      const gDstAt = gradScoreDst + <usize>i * stride + g;
+      v128.store(gDstAt, f32x4.add(v128.load(gDstAt), gDst));
+      go += groupBytes;
     }
-    const gDstRow = gradScoreDst + <usize>i * stride;
-    for (let g: usize = 0; g < stride; g += 16) v128.store(gDstRow + g, f32x4.add(v128.load(gDstRow + g), v128.load(gDst + g)));
   }
 }
 
