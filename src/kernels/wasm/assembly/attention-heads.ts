@@ -232,24 +232,23 @@ function keptRow(kept: i32, bit: i32, row: usize, zeros: usize): usize {
 
 /**
  * Scores in α → numerators exp(e − max) in place, with the per-head maxima at hmax; leaves
- * 1 / (Σ + 1e-16) per head at hsumInv.
+ * 1 / (Σ + 1e-16) per head at hsumInv. A group at a time, its maximum and sum in registers.
  */
 // @ts-ignore: decorator
 @inline
 function softmaxSegment(alpha: usize, begin: i32, end: i32, heads: i32, hmax: usize, hsumInv: usize): void {
   const stride = <usize>heads << 2;
-  for (let g: usize = 0; g < stride; g += 16) v128.store(hsumInv + g, zero());
-  let at = alpha + <usize>begin * stride;
-  for (let p = begin; p < end; p++) {
-    for (let g: usize = 0; g < stride; g += 16) {
-      const w = expNeg4(f32x4.sub(v128.load(at + g), v128.load(hmax + g)));
-      v128.store(at + g, w);
-      v128.store(hsumInv + g, f32x4.add(v128.load(hsumInv + g), w));
-    }
-    at += stride;
-  }
+  const first = alpha + <usize>begin * stride;
+  const last = alpha + <usize>end * stride;
   for (let g: usize = 0; g < stride; g += 16) {
-    v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(v128.load(hsumInv + g), k(K_EPS))));
+    const max = v128.load(hmax + g);
+    let sum = zero();
+    for (let at = first + g; at < last; at += stride) {
+      const w = expNeg4(f32x4.sub(v128.load(at), max));
+      v128.store(at, w);
+      sum = f32x4.add(sum, w);
+    }
+    v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(sum, k(K_EPS))));
   }
 }
 
