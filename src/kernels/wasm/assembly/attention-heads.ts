@@ -508,7 +508,6 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
   const rowBytes = (<usize>(heads * vecs)) << 4;
   const stride = <usize>heads << 2;
   const hsumInv = scratch;
-  const hmax = scratch + stride;
   const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, 0);
   const base = i32At(ptr, 0);
   for (let i = 0; i < numDst; i++) {
@@ -520,21 +519,30 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
       continue;
     }
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    const dstRow = scoreDst + <usize>i * stride;
-    for (let g: usize = 0; g < stride; g += 16) v128.store(hmax + g, k(K_NEG_INF));
-    let at = <usize>begin * stride;
-    for (let p = begin; p < end; p++) {
-      const srcRow = scoreSrc + <usize>i32At(src, p) * stride;
-      for (let g: usize = 0; g < stride; g += 16) {
-        let v = f32x4.add(v128.load(srcRow + g), v128.load(dstRow + g));
-        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at + g));
+    // The scores and their softmax numerators, a group at a time (t_i, the maximum and the
+    // sum in registers).
+    const first = <usize>begin * stride;
+    const last = <usize>end * stride;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const t = v128.load(scoreDst + <usize>i * stride + g);
+      let max = k(K_NEG_INF);
+      let p = begin;
+      for (let at = first + g; at < last; at += stride) {
+        let v = f32x4.add(v128.load(scoreSrc + <usize>i32At(src, p) * stride + g), t);
+        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at));
         const e = leakyRelu(v, slopeV);
-        v128.store(alpha + at + g, e);
-        v128.store(hmax + g, f32x4.pmax(v128.load(hmax + g), e));
+        v128.store(alpha + at, e);
+        max = f32x4.pmax(max, e);
+        p++;
       }
-      at += stride;
+      let sum = zero();
+      for (let at = alpha + first + g; at < alpha + last; at += stride) {
+        const w = expNeg4(f32x4.sub(v128.load(at), max));
+        v128.store(at, w);
+        sum = f32x4.add(sum, w);
+      }
+      v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(sum, k(K_EPS))));
     }
-    softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
     weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
   }
 }
