@@ -746,13 +746,149 @@ function backwardHeadPair<V, E>(vecs: i32, hOff: usize, row1: usize, row2: usize
   for (let o = hOff; o < hEnd; o += 16) backwardVectorPair<E>(o, row1, row2, xrRow, edge1, edge2, att, gRow, gxl1, gxl2, gxr, gEdge1, gEdge2, gradAtt, gE1, value1, gE2, value2, slopeV, flip);
 }
 
+/**
+ * The GATv2 backward of target i; K = On: its edges' dot products go through the cache, Off:
+ * they are computed again in the second pass.
+ */
+// @ts-ignore: decorator
+@inline
+function gatv2BackwardTarget<V, E, D, K>(begin: i32, end: i32, heads: i32, vecs: i32, src: usize, xl: usize, gather: usize, rowBytes: usize, gRow: usize, xrRow: usize, gxr: usize, edge: usize, att: usize, slopeV: v128, flip: v128, dropScale: usize, alpha: usize, gradXl: usize, gradEdge: usize, gradAtt: usize, dotH: usize, slot: usize, spare: usize, cache: usize): void {
+  const cached_ = sizeof<K>() == 2;
+  const stride = <usize>heads << 2;
+  const headB = <usize>vecsOf<V>(vecs) << 4;
+  const groupBytes = headB << 2;
+  // D per head, two edges at a time (g_i loaded once).
+  for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
+  let at = <usize>begin * stride;
+  let cached = cache;
+  let p = begin;
+  for (; p + 1 < end; p += 2) {
+    const row1 = rowAt(p, begin, src, xl, gather, rowBytes);
+    const row2 = rowAt(p + 1, begin, src, xl, gather, rowBytes);
+    let go: usize = 0;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const out1 = cached_ ? cached + g : slot;
+      const out2 = cached_ ? cached + stride + g : spare;
+      const gA2 = groupDotsPair<V>(vecs, gRow + go, row1 + go, row2 + go, out1, out2);
+      const gA1 = v128.load(out1);
+      v128.store(out2, gA2);
+      const w1 = weightOf<D>(alpha, dropScale, at + g);
+      const w2 = weightOf<D>(alpha, dropScale, at + stride + g);
+      v128.store(dotH + g, madd(w2, gA2, madd(w1, gA1, v128.load(dotH + g))));
+      go += groupBytes;
+    }
+    at += stride << 1;
+    cached += stride << 1;
+  }
+  if (p < end) {
+    const row = rowAt(p, begin, src, xl, gather, rowBytes);
+    let go: usize = 0;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const out = cached_ ? cached + g : slot;
+      const gA = groupDots<V>(vecs, gRow + go, row + go, out);
+      v128.store(out, gA);
+      v128.store(dotH + g, madd(weightOf<D>(alpha, dropScale, at + g), gA, v128.load(dotH + g)));
+      go += groupBytes;
+    }
+  }
+
+  // ∂L/∂e, then the key and value paths, two edges at a time (the loads of x^r_i, att and
+  // g_i and the updates of gradXr_i and gradAtt shared) and a head at a time. The rows'
+  // pointers advance a group at a time, so that within a group (C = 4, 8) every load and
+  // store has a constant offset.
+  at = <usize>begin * stride;
+  cached = cache;
+  p = begin;
+  for (; p + 1 < end; p += 2) {
+    const j1 = i32At(src, p);
+    const j2 = i32At(src, p + 1);
+    let row1 = gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j1 * rowBytes;
+    let row2 = gather != 0 ? row1 + rowBytes : xl + <usize>j2 * rowBytes;
+    let gxl1 = gradXl + <usize>j1 * rowBytes;
+    let gxl2 = gradXl + <usize>j2 * rowBytes;
+    let edge1 = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
+    let gEdge1 = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
+    let xrG = xrRow;
+    let attG = att;
+    let gG = gRow;
+    let gxrG = gxr;
+    let gAttG = gradAtt;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const at2 = at + stride;
+      const gA1 = cached_ ? v128.load(cached + g) : groupDots<V>(vecs, gG, row1, slot);
+      const gA2 = cached_ ? v128.load(cached + stride + g) : groupDots<V>(vecs, gG, row2, slot);
+      const d = v128.load(dotH + g);
+      const gE1 = gradScore<D>(alpha, dropScale, at + g, gA1, d);
+      const gE2 = gradScore<D>(alpha, dropScale, at2 + g, gA2, d);
+      const value1 = weightOf<D>(alpha, dropScale, at + g);
+      const value2 = weightOf<D>(alpha, dropScale, at2 + g);
+      const edge2 = edge1 + rowBytes;
+      const gEdge2 = gEdge1 + rowBytes;
+      backwardHeadPair<V, E>(vecs, 0, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 0), lane(value1, 0), lane(gE2, 0), lane(value2, 0), slopeV, flip);
+      backwardHeadPair<V, E>(vecs, headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 1), lane(value1, 1), lane(gE2, 1), lane(value2, 1), slopeV, flip);
+      backwardHeadPair<V, E>(vecs, 2 * headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 2), lane(value1, 2), lane(gE2, 2), lane(value2, 2), slopeV, flip);
+      backwardHeadPair<V, E>(vecs, 3 * headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 3), lane(value1, 3), lane(gE2, 3), lane(value2, 3), slopeV, flip);
+      row1 += groupBytes;
+      row2 += groupBytes;
+      gxl1 += groupBytes;
+      gxl2 += groupBytes;
+      if (sizeof<E>() == 2) {
+        edge1 += groupBytes;
+        gEdge1 += groupBytes;
+      }
+      xrG += groupBytes;
+      attG += groupBytes;
+      gG += groupBytes;
+      gxrG += groupBytes;
+      gAttG += groupBytes;
+    }
+    at += 2 * stride;
+    cached += 2 * stride;
+  }
+  if (p < end) {
+    const j = i32At(src, p);
+    let rowG = gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j * rowBytes;
+    let gxlG = gradXl + <usize>j * rowBytes;
+    let edgeG = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
+    let gEdgeG = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
+    let xrG = xrRow;
+    let attG = att;
+    let gG = gRow;
+    let gxrG = gxr;
+    let gAttG = gradAtt;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const gA = cached_ ? v128.load(cached + g) : groupDots<V>(vecs, gG, rowG, slot);
+      const gE = gradScore<D>(alpha, dropScale, at + g, gA, v128.load(dotH + g));
+      const value = weightOf<D>(alpha, dropScale, at + g);
+      backwardHead<V, E>(vecs, 0, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 0), lane(value, 0), slopeV, flip);
+      backwardHead<V, E>(vecs, headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 1), lane(value, 1), slopeV, flip);
+      backwardHead<V, E>(vecs, 2 * headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 2), lane(value, 2), slopeV, flip);
+      backwardHead<V, E>(vecs, 3 * headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 3), lane(value, 3), slopeV, flip);
+      rowG += groupBytes;
+      gxlG += groupBytes;
+      if (sizeof<E>() == 2) {
+        edgeG += groupBytes;
+        gEdgeG += groupBytes;
+      }
+      xrG += groupBytes;
+      attG += groupBytes;
+      gG += groupBytes;
+      gxrG += groupBytes;
+      gAttG += groupBytes;
+    }
+  }
+}
+
+/** gatv2BackwardTarget without the cache, for any C: a call of its own, out of the hot kernels. */
+function gatv2BackwardUncached<E, D>(begin: i32, end: i32, heads: i32, vecs: i32, src: usize, xl: usize, gather: usize, rowBytes: usize, gRow: usize, xrRow: usize, gxr: usize, edge: usize, att: usize, slopeV: v128, flip: v128, dropScale: usize, alpha: usize, gradXl: usize, gradEdge: usize, gradAtt: usize, dotH: usize, slot: usize, spare: usize): void {
+  gatv2BackwardTarget<CAny, E, D, Off>(begin, end, heads, vecs, src, xl, gather, rowBytes, gRow, xrRow, gxr, edge, att, slopeV, flip, dropScale, alpha, gradXl, gradEdge, gradAtt, dotH, slot, spare, 0);
+}
+
 // @ts-ignore: decorator
 @inline
 function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradXl: usize, gradXr: usize, gradEdge: usize, gradAtt: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
   const rowBytes = (<usize>(heads * vecs)) << 4;
   const stride = <usize>heads << 2;
-  const headB = <usize>vecsOf<V>(vecs) << 4;
-  const groupBytes = headB << 2;
   const dotH = scratch;
   const slot = scratch + stride;
   const cacheBuf = cacheAt(scratch, heads, rowBytes, gatherCapacity);
@@ -767,128 +903,11 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
     const xrRow = xr + <usize>i * rowBytes;
     const gxr = gradXr + <usize>i * rowBytes;
     const gather = gatherRows(src, begin, end, xl, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    // ∂L/∂α̃ per edge and head, kept in the cache unless the target is wider than it.
-    const cache = end - begin <= cacheEdges ? cacheBuf : 0;
-
-    // D per head, two edges at a time (g_i loaded once).
-    for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
-    let at = <usize>begin * stride;
-    let cached = cache;
-    let p = begin;
-    for (; p + 1 < end; p += 2) {
-      const row1 = rowAt(p, begin, src, xl, gather, rowBytes);
-      const row2 = rowAt(p + 1, begin, src, xl, gather, rowBytes);
-      let go: usize = 0;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const out1 = cache != 0 ? cached + g : slot;
-        const out2 = cache != 0 ? cached + stride + g : spare;
-        const gA2 = groupDotsPair<V>(vecs, gRow + go, row1 + go, row2 + go, out1, out2);
-        const gA1 = v128.load(out1);
-        v128.store(out2, gA2);
-        const w1 = weightOf<D>(alpha, dropScale, at + g);
-        const w2 = weightOf<D>(alpha, dropScale, at + stride + g);
-        v128.store(dotH + g, madd(w2, gA2, madd(w1, gA1, v128.load(dotH + g))));
-        go += groupBytes;
-      }
-      at += stride << 1;
-      cached += stride << 1;
-    }
-    if (p < end) {
-      const row = rowAt(p, begin, src, xl, gather, rowBytes);
-      let go: usize = 0;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const out = cache != 0 ? cached + g : slot;
-        const gA = groupDots<V>(vecs, gRow + go, row + go, out);
-        v128.store(out, gA);
-        v128.store(dotH + g, madd(weightOf<D>(alpha, dropScale, at + g), gA, v128.load(dotH + g)));
-        go += groupBytes;
-      }
-    }
-
-    // ∂L/∂e, then the key and value paths, two edges at a time (the loads of x^r_i, att and
-    // g_i and the updates of gradXr_i and gradAtt shared) and a head at a time. The rows'
-    // pointers advance a group at a time, so that within a group (C = 4, 8) every load and
-    // store has a constant offset.
-    at = <usize>begin * stride;
-    cached = cache;
-    p = begin;
-    for (; p + 1 < end; p += 2) {
-      const j1 = i32At(src, p);
-      const j2 = i32At(src, p + 1);
-      let row1 = gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j1 * rowBytes;
-      let row2 = gather != 0 ? row1 + rowBytes : xl + <usize>j2 * rowBytes;
-      let gxl1 = gradXl + <usize>j1 * rowBytes;
-      let gxl2 = gradXl + <usize>j2 * rowBytes;
-      let edge1 = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
-      let gEdge1 = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
-      let xrG = xrRow;
-      let attG = att;
-      let gG = gRow;
-      let gxrG = gxr;
-      let gAttG = gradAtt;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const at2 = at + stride;
-        const gA1 = cache != 0 ? v128.load(cached + g) : groupDots<V>(vecs, gG, row1, slot);
-        const gA2 = cache != 0 ? v128.load(cached + stride + g) : groupDots<V>(vecs, gG, row2, slot);
-        const d = v128.load(dotH + g);
-        const gE1 = gradScore<D>(alpha, dropScale, at + g, gA1, d);
-        const gE2 = gradScore<D>(alpha, dropScale, at2 + g, gA2, d);
-        const value1 = weightOf<D>(alpha, dropScale, at + g);
-        const value2 = weightOf<D>(alpha, dropScale, at2 + g);
-        const edge2 = edge1 + rowBytes;
-        const gEdge2 = gEdge1 + rowBytes;
-        backwardHeadPair<V, E>(vecs, 0, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 0), lane(value1, 0), lane(gE2, 0), lane(value2, 0), slopeV, flip);
-        backwardHeadPair<V, E>(vecs, headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 1), lane(value1, 1), lane(gE2, 1), lane(value2, 1), slopeV, flip);
-        backwardHeadPair<V, E>(vecs, 2 * headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 2), lane(value1, 2), lane(gE2, 2), lane(value2, 2), slopeV, flip);
-        backwardHeadPair<V, E>(vecs, 3 * headB, row1, row2, xrG, edge1, edge2, attG, gG, gxl1, gxl2, gxrG, gEdge1, gEdge2, gAttG, lane(gE1, 3), lane(value1, 3), lane(gE2, 3), lane(value2, 3), slopeV, flip);
-        row1 += groupBytes;
-        row2 += groupBytes;
-        gxl1 += groupBytes;
-        gxl2 += groupBytes;
-        if (sizeof<E>() == 2) {
-          edge1 += groupBytes;
-          gEdge1 += groupBytes;
-        }
-        xrG += groupBytes;
-        attG += groupBytes;
-        gG += groupBytes;
-        gxrG += groupBytes;
-        gAttG += groupBytes;
-      }
-      at += 2 * stride;
-      cached += 2 * stride;
-    }
-    if (p < end) {
-      const j = i32At(src, p);
-      let rowG = gather != 0 ? gather + <usize>(p - begin) * rowBytes : xl + <usize>j * rowBytes;
-      let gxlG = gradXl + <usize>j * rowBytes;
-      let edgeG = sizeof<E>() == 2 ? edge + <usize>p * rowBytes : 0;
-      let gEdgeG = sizeof<E>() == 2 ? gradEdge + <usize>p * rowBytes : 0;
-      let xrG = xrRow;
-      let attG = att;
-      let gG = gRow;
-      let gxrG = gxr;
-      let gAttG = gradAtt;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const gA = cache != 0 ? v128.load(cached + g) : groupDots<V>(vecs, gG, rowG, slot);
-        const gE = gradScore<D>(alpha, dropScale, at + g, gA, v128.load(dotH + g));
-        const value = weightOf<D>(alpha, dropScale, at + g);
-        backwardHead<V, E>(vecs, 0, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 0), lane(value, 0), slopeV, flip);
-        backwardHead<V, E>(vecs, headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 1), lane(value, 1), slopeV, flip);
-        backwardHead<V, E>(vecs, 2 * headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 2), lane(value, 2), slopeV, flip);
-        backwardHead<V, E>(vecs, 3 * headB, rowG, xrG, edgeG, attG, gG, gxlG, gxrG, gEdgeG, gAttG, lane(gE, 3), lane(value, 3), slopeV, flip);
-        rowG += groupBytes;
-        gxlG += groupBytes;
-        if (sizeof<E>() == 2) {
-          edgeG += groupBytes;
-          gEdgeG += groupBytes;
-        }
-        xrG += groupBytes;
-        attG += groupBytes;
-        gG += groupBytes;
-        gxrG += groupBytes;
-        gAttG += groupBytes;
-      }
+    // A target too wide for the cache (none, when the wrappers size it) takes the generic code.
+    if (end - begin <= cacheEdges) {
+      gatv2BackwardTarget<V, E, D, On>(begin, end, heads, vecs, src, xl, gather, rowBytes, gRow, xrRow, gxr, edge, att, slopeV, flip, dropScale, alpha, gradXl, gradEdge, gradAtt, dotH, slot, spare, cacheBuf);
+    } else {
+      gatv2BackwardUncached<E, D>(begin, end, heads, vecs, src, xl, gather, rowBytes, gRow, xrRow, gxr, edge, att, slopeV, flip, dropScale, alpha, gradXl, gradEdge, gradAtt, dotH, slot, spare);
     }
   }
 }
@@ -962,13 +981,100 @@ function scatterGroup<V>(vecs: i32, gG: usize, gx: usize, w: v128, zeros: usize)
   addScaledHead<V>(vecs, gx + 3 * headB, keptRow(kept, 8, gG + 3 * headB, zeros), lane(w, 3));
 }
 
+/**
+ * The GAT backward of target i; K = On: its edges' dot products go through the cache, Off:
+ * they are computed again in the second pass.
+ */
+// @ts-ignore: decorator
+@inline
+function gatBackwardTarget<V, E, D, K>(i: i32, begin: i32, end: i32, heads: i32, vecs: i32, src: usize, x: usize, gather: usize, rowBytes: usize, gRow: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, flip: v128, dropScale: usize, alpha: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, dotH: usize, slot: usize, cache: usize, zeros: usize): void {
+  const cached_ = sizeof<K>() == 2;
+  const stride = <usize>heads << 2;
+  const headB = <usize>vecsOf<V>(vecs) << 4;
+  const groupBytes = headB << 2;
+  // ∂L/∂α̃ (cached), D, and gradX_j += α̃·g_i, two edges at a time (g_i loaded once for
+  // both dot products; gradX_j1 updated before gradX_j2 is read, for duplicate edges).
+  for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
+  let at = <usize>begin * stride;
+  let cached = cache;
+  let p = begin;
+  for (; p + 1 < end; p += 2) {
+    const j1 = i32At(src, p);
+    const j2 = i32At(src, p + 1);
+    const row1 = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j1 * rowBytes;
+    const row2 = gather != 0 ? row1 + rowBytes : x + <usize>j2 * rowBytes;
+    const gx1 = gradX + <usize>j1 * rowBytes;
+    const gx2 = gradX + <usize>j2 * rowBytes;
+    let go: usize = 0;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const out1 = cached_ ? cached + g : slot;
+      const out2 = cached_ ? cached + stride + g : zeros + (<usize>vecs << 4);
+      const gA2 = groupDotsPair<V>(vecs, gRow + go, row1 + go, row2 + go, out1, out2);
+      const gA1 = v128.load(out1);
+      if (cached_) v128.store(out2, gA2);
+      const w1 = weightOf<D>(alpha, dropScale, at + g);
+      const w2 = weightOf<D>(alpha, dropScale, at + stride + g);
+      v128.store(dotH + g, madd(w2, gA2, madd(w1, gA1, v128.load(dotH + g))));
+      scatterGroup<V>(vecs, gRow + go, gx1 + go, w1, zeros);
+      scatterGroup<V>(vecs, gRow + go, gx2 + go, w2, zeros);
+      go += groupBytes;
+    }
+    at += stride << 1;
+    cached += stride << 1;
+  }
+  if (p < end) {
+    const j = i32At(src, p);
+    const row = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j * rowBytes;
+    const gxRow = gradX + <usize>j * rowBytes;
+    let go: usize = 0;
+    for (let g: usize = 0; g < stride; g += 16) {
+      const out = cached_ ? cached + g : slot;
+      const gA = groupDots<V>(vecs, gRow + go, row + go, out);
+      if (cached_) v128.store(out, gA);
+      const w = weightOf<D>(alpha, dropScale, at + g);
+      v128.store(dotH + g, madd(w, gA, v128.load(dotH + g)));
+      scatterGroup<V>(vecs, gRow + go, gxRow + go, w, zeros);
+      go += groupBytes;
+    }
+  }
+
+  // ∂L/∂e · LeakyReLU'(v) into the three score gradients, a group at a time (its t_i, D
+  // and gradient of t_i in registers).
+  let go: usize = 0;
+  for (let g: usize = 0; g < stride; g += 16) {
+    const t = v128.load(scoreDst + <usize>i * stride + g);
+    const d = v128.load(dotH + g);
+    let gDst = zero();
+    let at = <usize>begin * stride + g;
+    let cached = cache + g;
+    for (let p = begin; p < end; p++) {
+      const srcAt = <usize>i32At(src, p) * stride + g;
+      const gA = cached_ ? v128.load(cached) : groupDots<V>(vecs, gRow + go, rowAt(p, begin, src, x, gather, rowBytes) + go, zeros + (<usize>vecs << 4));
+      let v = f32x4.add(v128.load(scoreSrc + srcAt), t);
+      if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at));
+      const gV = f32x4.mul(gradScore<D>(alpha, dropScale, at, gA, d), reluSlope(v, slopeV, flip));
+      v128.store(gradScoreSrc + srcAt, f32x4.add(v128.load(gradScoreSrc + srcAt), gV));
+      if (sizeof<E>() == 2) v128.store(gradScoreEdge + at, f32x4.add(v128.load(gradScoreEdge + at), gV));
+      gDst = f32x4.add(gDst, gV);
+      at += stride;
+      cached += stride;
+    }
+    const gDstAt = gradScoreDst + <usize>i * stride + g;
+    v128.store(gDstAt, f32x4.add(v128.load(gDstAt), gDst));
+    go += groupBytes;
+  }
+}
+
+/** gatBackwardTarget without the cache, for any C: a call of its own, out of the hot kernels. */
+function gatBackwardUncached<E, D>(i: i32, begin: i32, end: i32, heads: i32, vecs: i32, src: usize, x: usize, gather: usize, rowBytes: usize, gRow: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, flip: v128, dropScale: usize, alpha: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, dotH: usize, slot: usize, zeros: usize): void {
+  gatBackwardTarget<CAny, E, D, Off>(i, begin, end, heads, vecs, src, x, gather, rowBytes, gRow, scoreSrc, scoreDst, scoreEdge, slopeV, flip, dropScale, alpha, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, slot, 0, zeros);
+}
+
 // @ts-ignore: decorator
 @inline
 function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
   const rowBytes = (<usize>(heads * vecs)) << 4;
   const stride = <usize>heads << 2;
-  const headB = <usize>vecsOf<V>(vecs) << 4;
-  const groupBytes = headB << 2;
   const dotH = scratch;
   const slot = scratch + stride;
   const cacheBuf = cacheAt(scratch, heads, rowBytes, gatherCapacity);
@@ -981,78 +1087,11 @@ function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usi
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    const cache = end - begin <= cacheEdges ? cacheBuf : 0;
-
-    // ∂L/∂α̃ (cached), D, and gradX_j += α̃·g_i, two edges at a time (g_i loaded once for
-    // both dot products; gradX_j1 updated before gradX_j2 is read, for duplicate edges).
-    for (let g: usize = 0; g < stride; g += 16) v128.store(dotH + g, zero());
-    let at = <usize>begin * stride;
-    let cached = cache;
-    let p = begin;
-    for (; p + 1 < end; p += 2) {
-      const j1 = i32At(src, p);
-      const j2 = i32At(src, p + 1);
-      const row1 = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j1 * rowBytes;
-      const row2 = gather != 0 ? row1 + rowBytes : x + <usize>j2 * rowBytes;
-      const gx1 = gradX + <usize>j1 * rowBytes;
-      const gx2 = gradX + <usize>j2 * rowBytes;
-      let go: usize = 0;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const out1 = cache != 0 ? cached + g : slot;
-        const out2 = cache != 0 ? cached + stride + g : zeros + (<usize>vecs << 4);
-        const gA2 = groupDotsPair<V>(vecs, gRow + go, row1 + go, row2 + go, out1, out2);
-        const gA1 = v128.load(out1);
-        if (cache != 0) v128.store(out2, gA2);
-        const w1 = weightOf<D>(alpha, dropScale, at + g);
-        const w2 = weightOf<D>(alpha, dropScale, at + stride + g);
-        v128.store(dotH + g, madd(w2, gA2, madd(w1, gA1, v128.load(dotH + g))));
-        scatterGroup<V>(vecs, gRow + go, gx1 + go, w1, zeros);
-        scatterGroup<V>(vecs, gRow + go, gx2 + go, w2, zeros);
-        go += groupBytes;
-      }
-      at += stride << 1;
-      cached += stride << 1;
-    }
-    if (p < end) {
-      const j = i32At(src, p);
-      const row = gather != 0 ? gather + <usize>(p - begin) * rowBytes : x + <usize>j * rowBytes;
-      const gxRow = gradX + <usize>j * rowBytes;
-      let go: usize = 0;
-      for (let g: usize = 0; g < stride; g += 16) {
-        const out = cache != 0 ? cached + g : slot;
-        const gA = groupDots<V>(vecs, gRow + go, row + go, out);
-        if (cache != 0) v128.store(out, gA);
-        const w = weightOf<D>(alpha, dropScale, at + g);
-        v128.store(dotH + g, madd(w, gA, v128.load(dotH + g)));
-        scatterGroup<V>(vecs, gRow + go, gxRow + go, w, zeros);
-        go += groupBytes;
-      }
-    }
-
-    // ∂L/∂e · LeakyReLU'(v) into the three score gradients, a group at a time (its t_i, D
-    // and gradient of t_i in registers).
-    let go: usize = 0;
-    for (let g: usize = 0; g < stride; g += 16) {
-      const t = v128.load(scoreDst + <usize>i * stride + g);
-      const d = v128.load(dotH + g);
-      let gDst = zero();
-      let at = <usize>begin * stride + g;
-      let cached = cache + g;
-      for (let p = begin; p < end; p++) {
-        const srcAt = <usize>i32At(src, p) * stride + g;
-        const gA = cache != 0 ? v128.load(cached) : groupDots<V>(vecs, gRow + go, rowAt(p, begin, src, x, gather, rowBytes) + go, zeros + (<usize>vecs << 4));
-        let v = f32x4.add(v128.load(scoreSrc + srcAt), t);
-        if (sizeof<E>() == 2) v = f32x4.add(v, v128.load(scoreEdge + at));
-        const gV = f32x4.mul(gradScore<D>(alpha, dropScale, at, gA, d), reluSlope(v, slopeV, flip));
-        v128.store(gradScoreSrc + srcAt, f32x4.add(v128.load(gradScoreSrc + srcAt), gV));
-        if (sizeof<E>() == 2) v128.store(gradScoreEdge + at, f32x4.add(v128.load(gradScoreEdge + at), gV));
-        gDst = f32x4.add(gDst, gV);
-        at += stride;
-        cached += stride;
-      }
-      const gDstAt = gradScoreDst + <usize>i * stride + g;
-      v128.store(gDstAt, f32x4.add(v128.load(gDstAt), gDst));
-      go += groupBytes;
+    // A target too wide for the cache (none, when the wrappers size it) takes the generic code.
+    if (end - begin <= cacheEdges) {
+      gatBackwardTarget<V, E, D, On>(i, begin, end, heads, vecs, src, x, gather, rowBytes, gRow, scoreSrc, scoreDst, scoreEdge, slopeV, flip, dropScale, alpha, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, slot, cacheBuf, zeros);
+    } else {
+      gatBackwardUncached<E, D>(i, begin, end, heads, vecs, src, x, gather, rowBytes, gRow, scoreSrc, scoreDst, scoreEdge, slopeV, flip, dropScale, alpha, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, slot, zeros);
     }
   }
 }
