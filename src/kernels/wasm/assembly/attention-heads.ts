@@ -39,9 +39,17 @@ import { leakyRelu, madd } from './simd';
 type C4 = u8;
 type C8 = u16;
 type CAny = u64;
-/** An optional input (edge features, dropout) absent or present. */
+/** An optional input (edge features, dropout) absent or present, or (Either) tested at run time. */
 type Off = u8;
 type On = u16;
+type Either = u32;
+
+/** Whether the dropout scales are there (D = Either: whether the pointer is not null). */
+// @ts-ignore: decorator
+@inline
+function hasDrop<D>(dropScale: usize): bool {
+  return sizeof<D>() == 4 ? dropScale != 0 : sizeof<D>() == 2;
+}
 
 /** Vectors per head: 1, 2, or `vecs` (known at run time only). */
 // @ts-ignore: decorator
@@ -287,7 +295,7 @@ function sumGroup<V, D>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x:
     const row = rowAt(p, begin, src, x, gather, rowBytes) + groupOff;
     const num = v128.load(alpha + at);
     v128.store(alpha + at, f32x4.mul(num, inv));
-    const w = sizeof<D>() == 2 ? f32x4.mul(num, v128.load(dropScale + at)) : num;
+    const w = hasDrop<D>(dropScale) ? f32x4.mul(num, v128.load(dropScale + at)) : num;
     const kept = i32x4.bitmask(f32x4.ne(w, zero()));
     const r0 = keptRow(kept, 1, row, zeros);
     const r1 = keptRow(kept, 2, row + headB, zeros);
@@ -332,7 +340,7 @@ function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: 
   let at = <usize>begin * stride + (<usize>h << 2);
   for (let p = begin; p < end; p++) {
     let w = v128.load32_splat(alpha + at);
-    if (sizeof<D>() == 2) w = f32x4.mul(w, v128.load32_splat(dropScale + at));
+    if (hasDrop<D>(dropScale)) w = f32x4.mul(w, v128.load32_splat(dropScale + at));
     const row = select<usize>(rowAt(p, begin, src, x, gather, rowBytes) + off, zeros, f32x4.extract_lane(w, 0) != 0);
     a0 = madd(w, v128.load(row), a0);
     if (count > 1) a1 = madd(w, v128.load(row + 16), a1);
@@ -658,7 +666,7 @@ function groupDotsPair<V>(vecs: i32, gG: usize, row1: usize, row2: usize, slot1:
 // @ts-ignore: decorator
 @inline
 function gradScore<D>(alpha: usize, dropScale: usize, at: usize, gA: v128, d: v128): v128 {
-  const scaled = sizeof<D>() == 2 ? f32x4.mul(v128.load(dropScale + at), gA) : gA;
+  const scaled = hasDrop<D>(dropScale) ? f32x4.mul(v128.load(dropScale + at), gA) : gA;
   return f32x4.mul(v128.load(alpha + at), f32x4.sub(scaled, d));
 }
 
@@ -667,7 +675,7 @@ function gradScore<D>(alpha: usize, dropScale: usize, at: usize, gA: v128, d: v1
 @inline
 function weightOf<D>(alpha: usize, dropScale: usize, at: usize): v128 {
   const a = v128.load(alpha + at);
-  return sizeof<D>() == 2 ? f32x4.mul(a, v128.load(dropScale + at)) : a;
+  return hasDrop<D>(dropScale) ? f32x4.mul(a, v128.load(dropScale + at)) : a;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -913,13 +921,9 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
 }
 
 function gatv2BackwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradXl: usize, gradXr: usize, gradEdge: usize, gradAtt: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
-  if (edge == 0) {
-    if (dropScale == 0) gatv2BackwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
-    else gatv2BackwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
-  } else {
-    if (dropScale == 0) gatv2BackwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
-    else gatv2BackwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
-  }
+  // Dropout only changes per-group work here: tested at run time rather than compiled apart.
+  if (edge == 0) gatv2BackwardKernel<V, Off, Either>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
+  else gatv2BackwardKernel<V, On, Either>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, alpha, gradOut, gradXl, gradXr, gradEdge, gradAtt, scratch, gatherCapacity, cacheEdges);
 }
 
 /** GATv2 backward for H and C multiples of 4; as attention.ts's gatv2Backward. */
