@@ -238,11 +238,12 @@ describe('wasm gemm: skinny shapes', () => {
 
   it('infinities and NaN reach only the outputs they are in (padding lanes stay unseen)', () => {
     const rng = new Random(37);
-    for (const [m, n, k] of [
+    const shapes: [number, number, number][] = [
       [9, 7, 10],
       [9, 21, 7],
       [7, 21, 40],
-    ]) {
+    ];
+    for (const [m, n, k] of shapes) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const a = randomF32(m * k, rng);
