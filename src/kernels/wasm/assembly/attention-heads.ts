@@ -3,8 +3,10 @@
 // (DESIGN.md §1–3), organised so that a target's work stays in registers.
 //
 // - Heads go four at a time (a group): one vector holds the four heads' scores, α, maxima,
-//   sums or ∂L/∂e, so the softmax and its backward have no per-head loop. Every pass over a
-//   target's edges handles all its groups.
+//   sums or ∂L/∂e, so the softmax and its backward have no per-head loop. A pass over a
+//   target's edges takes either every group of an edge in turn (where source rows are read)
+//   or one group at a time (where the group's maxima, sums or accumulators stay in
+//   registers).
 // - The forward accumulates a row in registers, a block of up to eight vectors (C = 8: the
 //   four heads of a group) over all of a target's edges, and stores it once, instead of
 //   loading and storing it for every edge; it sums the softmax numerators and scales the
@@ -13,7 +15,8 @@
 //   edges at a time with g_i loaded once (GAT scatters α̃·g_i into gradX there too), then
 //   goes through the edges once more: GATv2 two at a time, sharing the loads of x^r_i, att
 //   and g_i and one update of ∂L/∂x^r_i and ∂L/∂att per pair; GAT a group at a time, its
-//   t_i, D and gradient of t_i in registers.
+//   t_i, D and gradient of t_i in registers. Both are compiled for cached dot products; a
+//   target too wide for the cache goes to a generic function that computes them again.
 // - A row whose weight is 0 is skipped, as in the reference (an infinite or NaN row must not
 //   reach the sum), by reading a row of zeros instead: a scalar select per head rather than
 //   a mask per vector.
@@ -235,7 +238,7 @@ function keptRow(kept: i32, bit: i32, row: usize, zeros: usize): usize {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Softmax over a segment, all groups of an edge at a time.
+// Softmax over a segment.
 // ---------------------------------------------------------------------------------------------
 
 /**
