@@ -25,7 +25,14 @@ import type { AdamStepArgs } from '../kernels/kernels.js';
  */
 const storageOwners = new FinalizationRegistry<{ storage: PoolStorage; arrays: Float32Array[] }>(
   ({ storage, arrays }) => {
-    for (const a of arrays) storage.release(a);
+    // A finalizer must not throw (it would surface as an uncaught exception).
+    for (const a of arrays) {
+      try {
+        storage.release(a);
+      } catch {
+        // already given back: nothing to do
+      }
+    }
   },
 );
 
