@@ -73,6 +73,13 @@ export class WasmArena {
     return offsets;
   }
 
+  /** Byte offset of one array that lives in this memory (pooled storage), else −1 (and for null). */
+  residentOffset(a: FloatArray | null): number {
+    return a !== null && a.buffer === this.memory.buffer && a instanceof Float32Array
+      ? a.byteOffset
+      : -1;
+  }
+
   /** Reserves a buffer for `data`'s first `floats` values and copies them in. */
   stage(data: Float32Array, floats: number): number {
     const offset = this.alloc(floats * 4);

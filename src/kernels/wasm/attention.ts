@@ -63,11 +63,6 @@ function isFloat32(a: FloatArray | null): a is Float32Array | null {
  */
 const PAD_BYTES = 16;
 
-/** Byte offset of an array that lives in WebAssembly memory (pooled storage), else −1. */
-function residentAt(arena: WasmArena, data: Float32Array): number {
-  return arena.residentOffsets(data)?.[0] ?? -1;
-}
-
 /** Byte offset of an operand in the arena, 0 (the kernels' null) when absent. */
 function allocOperand(arena: WasmArena, data: Float32Array | null, floats: number): number {
   return data === null ? 0 : arena.alloc(floats * 4 + PAD_BYTES);
@@ -130,7 +125,7 @@ function runByTargets(
 
   // Operands already in WebAssembly memory (pooled storage) are used in place: no buffer,
   // no copies; a chunk's slice of a per-target or per-edge one starts at its first item.
-  const at = (o: Operand): number => (o.data === null ? -1 : residentAt(arena, o.data));
+  const at = (o: Operand): number => arena.residentOffset(o.data);
   const residentAtOf = resident.map(at);
   const targetAt = perTarget.map(at);
   const edgeAt = perEdge.map(at);

@@ -249,7 +249,7 @@ export function createAdamStep(wasm: WasmExports, arena: WasmArena): AdamStep {
     // Arrays already in WebAssembly memory (pooled storage; Adam's moments) are updated in
     // place; the others stream through the arena in chunks, copied in and (outputs) out.
     const arrays = [param, grad, m, v, update];
-    const inPlace = arrays.map((a) => (a === null ? -1 : (arena.residentOffsets(a)?.[0] ?? -1)));
+    const inPlace = arrays.map((a) => arena.residentOffset(a));
     const isOutput = [update === null, false, true, true, true];
     const staged = arrays.filter((a, i) => a !== null && inPlace[i]! < 0).length;
     const chunk = staged === 0 ? length : chunkLength(arena, staged, length);

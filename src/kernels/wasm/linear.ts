@@ -25,11 +25,6 @@ type SparseLinearBackward = (
   gradBias: FloatArray | null,
 ) => void;
 
-/** Byte offset of an array that lives in WebAssembly memory, −1 for others (and null). */
-function residentAt(arena: WasmArena, a: Float32Array | null): number {
-  return a === null ? -1 : (arena.residentOffsets(a)?.[0] ?? -1);
-}
-
 function maxRowEntries(rowPtr: Int32Array, rows: number): number {
   let most = 0;
   for (let r = 0; r < rows; r++) most = Math.max(most, rowPtr[r + 1]! - rowPtr[r]!);
@@ -91,8 +86,8 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
     }
     const { bounds, maxRows, maxEntries } = plan;
     // Values and out already in WebAssembly memory (pooled storage) are used in place.
-    const valuesAt = residentAt(arena, values);
-    const outAt = residentAt(arena, out);
+    const valuesAt = arena.residentOffset(values);
+    const outAt = arena.residentOffset(out);
     arena.reset();
     const wOff = arena.alloc(F * O * 4);
     const wtOff = arena.alloc(F * O * 4);
@@ -145,9 +140,9 @@ export function createSparseLinearBackward(
     }
     const { bounds, maxRows, maxEntries } = plan;
     // Arrays already in WebAssembly memory (pooled storage) are used in place.
-    const valuesAt = residentAt(arena, values);
-    const gradOutAt = residentAt(arena, gradOut);
-    const gradWeightAt = residentAt(arena, gradWeight);
+    const valuesAt = arena.residentOffset(values);
+    const gradOutAt = arena.residentOffset(gradOut);
+    const gradWeightAt = arena.residentOffset(gradWeight);
     arena.reset();
     const gwtOff = arena.alloc(F * O * 4); // (Gᵀ A)ᵀ = Aᵀ G [F, O], accumulated over chunks
     const gwOff = gradWeightAt < 0 ? arena.alloc(F * O * 4) : gradWeightAt;
