@@ -10,8 +10,24 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'default', include: ['test/**/*.test.ts'] },
+      },
+      {
+        // The kernel and parity suites again on the relaxed-SIMD build (fused multiply-add),
+        // which Node 22+ and Chromium run by default and Node 20 behind a V8 flag.
+        extends: true,
+        test: {
+          name: 'relaxed-simd',
+          include: ['test/kernels/**/*.test.ts', 'test/parity/**/*.test.ts'],
+          execArgv: ['--experimental-wasm-relaxed-simd'],
+          env: { GRAPHATTN_EXPECT_WASM: 'relaxed-simd' },
+        },
+      },
+    ],
   },
 });

@@ -3,7 +3,10 @@
  * object per line). Every case runs in a fresh process so peak memory is its own; compare
  * implementations by the ratios of one run, not by absolute times on a shared machine.
  *
- *   --kernels reference,wasm   kernel implementations to measure (default: both)
+ *   --kernels reference,wasm,wasm-simd
+ *                              kernel implementations to measure, named as the CLI's
+ *                              --kernels (default: all three; wasm is the relaxed-SIMD
+ *                              build, turned on by a V8 flag on Node 20, wasm-simd the plain)
  *   --quick                    skip the 1M-node / 10M-edge case
  *   --epochs N                 timed epochs of the Cora training cases (default 100)
  *   --cases layer,epoch        which groups to run (default layer,epoch; 'none' for none):
@@ -58,7 +61,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
-    kernels: { type: 'string', default: 'reference,wasm' },
+    kernels: { type: 'string', default: 'reference,wasm,wasm-simd' },
     epochs: { type: 'string', default: '100' },
     cases: { type: 'string', default: 'layer,epoch' },
     scale: { type: 'boolean', default: false },

@@ -21,6 +21,7 @@ export type { CsrMatrix, Kernels, TargetCsr } from './kernels/kernels.js';
 export { kernels, setKernels } from './kernels/backend.js';
 export { referenceKernels } from './kernels/reference/index.js';
 export { loadWasmKernels, type WasmKernelOptions } from './kernels/wasm/index.js';
+export { supportsRelaxedSimd, type SimdChoice } from './kernels/wasm/loader.js';
 
 // Autograd
 export {

@@ -12,3 +12,4 @@ export {
   type ParallelKernels,
   type ParallelKernelStats,
 } from './kernels/parallel/index.js';
+export { enableRelaxedSimd } from './kernels/wasm/relaxed-simd-node.js';

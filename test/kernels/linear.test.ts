@@ -1,10 +1,13 @@
 /**
  * sparseLinear (A · Wᵀ + b for W stored [O, F]) and its parameter gradients, every
  * implementation against float64 oracles on a dense copy of A; empty rows, duplicate
- * columns, widths that break SIMD tails, and a WebAssembly instance with tiny chunks.
+ * columns, widths that break SIMD tails, and a WebAssembly instance with tiny chunks. Rows
+ * whose values are all one number (bag-of-words features) have their own path in the
+ * WebAssembly forward, so they are tested on their own, finite and not.
  */
 import { describe, expect, it } from 'vitest';
 import type { CsrMatrix, Kernels } from '../../src/kernels/kernels.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { type DType, type FloatArray, allocate } from '../../src/tensor/tensor.js';
@@ -14,12 +17,14 @@ import { implementations } from '../helpers/implementations.js';
 const chunked = { ...(await loadWasmKernels({ chunkBytes: 256 })), name: 'wasm-chunked' };
 const ALL: Kernels[] = [...implementations, chunked];
 
+/** `rowValue`: every stored value of row r is rowValue(r) (else independent uniform values). */
 function randomCsr(
   rows: number,
   cols: number,
   perRow: number,
   dtype: DType,
   rng: Random,
+  rowValue?: (r: number) => number,
 ): CsrMatrix {
   const rowPtr = new Int32Array(rows + 1);
   const colIdx: number[] = [];
@@ -32,7 +37,10 @@ function randomCsr(
     rowPtr[r + 1] = colIdx.length;
   }
   const values = allocate(dtype, colIdx.length);
-  for (let q = 0; q < values.length; q++) values[q] = rng.uniformIn(-1, 1);
+  for (let r = 0; r < rows; r++) {
+    for (let q = rowPtr[r]!; q < rowPtr[r + 1]!; q++)
+      values[q] = rowValue === undefined ? rng.uniformIn(-1, 1) : rowValue(r);
+  }
   return { rows, cols, rowPtr, colIdx: Int32Array.from(colIdx), values };
 }
 
@@ -102,6 +110,59 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s sparseLinear', (_, k) =>
         const gbOnly = allocate(dtype, O);
         k.sparseLinearBackward(a, g, O, null, gbOnly);
         expectAllClose(gbOnly, egb, tol, `${label} gradBias alone`);
+      }
+    }
+  });
+  it('rows whose values are all one number, as bag-of-words features are (float32)', () => {
+    const rng = new Random(21);
+    // One value per row: row-normalised counts, a negative one, zero; every fourth row mixed.
+    const rowValue = (r: number): number =>
+      r % 4 === 3 ? rng.uniformIn(-1, 1) : [0.25, 1 / 3, -0.7, 0][r % 4]!;
+    for (const O of [16, 7, 52, 64]) {
+      const rows = 37;
+      const F = 90;
+      const a = randomCsr(rows, F, 9, 'float32', rng, rowValue);
+      const w = randomArray('float32', O * F, rng);
+      const b = randomArray('float32', O, rng);
+      const dense = densify(a);
+      const ey = new Float64Array(rows * O);
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < O; o++) {
+          let sum = b[o]!;
+          for (let c = 0; c < F; c++) sum += dense[r * F + c]! * w[o * F + c]!;
+          ey[r * O + o] = sum;
+        }
+      }
+      const y = allocate('float32', rows * O).fill(NaN);
+      k.sparseLinear(a, w, O, b, y);
+      expectAllClose(y, ey, { atol: 1e-5, rtol: 1e-5 }, `${k.name} O=${O}`);
+    }
+  });
+
+  it('rows of one non-finite value give what the per-entry sum gives (float32)', () => {
+    const rng = new Random(22);
+    const special = [Infinity, -Infinity, NaN, 1e30];
+    const a = randomCsr(24, 30, 6, 'float32', rng, (r) => special[r % 4]!);
+    for (const O of [16, 5]) {
+      const w = randomArray('float32', O * 30, rng);
+      w[3] = 0; // ∞·0 is NaN in one term only
+      const expected = allocate('float32', 24 * O);
+      referenceKernels.sparseLinear(a, w, O, null, expected);
+      const y = allocate('float32', 24 * O);
+      k.sparseLinear(a, w, O, null, y);
+      for (let i = 0; i < y.length; i++) {
+        const [got, want] = [y[i]!, expected[i]!];
+        const label = `${k.name} O=${O} element ${i}`;
+        if (!Number.isFinite(want)) {
+          expect(got, label).toBe(want);
+          continue;
+        }
+        // A finite row (1e30) cancels: the error scales with Σ|terms|, not with the result.
+        const [r, o] = [Math.floor(i / O), i % O];
+        let magnitude = 0;
+        for (let q = a.rowPtr[r]!; q < a.rowPtr[r + 1]!; q++)
+          magnitude += Math.abs(a.values[q]! * w[o * 30 + a.colIdx[q]!]!);
+        expect(Math.abs(got - want), label).toBeLessThanOrEqual(1e-6 * magnitude);
       }
     }
   });

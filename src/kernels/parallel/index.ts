@@ -350,6 +350,13 @@ export async function createParallelKernels(
         control,
         kernels: workerKernels,
         chunkBytes: options.chunkBytes ?? null,
+        // The base's build, so that a call gives the same floats whether it is split or not.
+        simd:
+          base.name === 'wasm-simd'
+            ? 'plain'
+            : base.name === 'wasm-relaxed-simd'
+              ? 'relaxed'
+              : 'auto',
       };
       handles.push({
         worker: await startWorker(setup),

@@ -8,6 +8,7 @@
  * thread blocks on that word with Atomics.wait. A failure sets the second word and writes
  * the message (UTF-8) after the two words.
  */
+import type { SimdChoice } from '../wasm/loader.js';
 import type {
   AdamStepArgs,
   CsrMatrix,
@@ -161,6 +162,8 @@ export interface WorkerSetup {
   readonly kernels: WorkerKernelsChoice;
   /** Forwarded to loadWasmKernels (tests shrink it to exercise chunking). */
   readonly chunkBytes: number | null;
+  /** Forwarded to loadWasmKernels: the build the main thread's kernels run. */
+  readonly simd: SimdChoice;
 }
 
 /** Control block: [done seq, failed flag] as Int32, then the error message bytes. */

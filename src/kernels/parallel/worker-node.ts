@@ -28,7 +28,11 @@ function isWorkerSetup(data: unknown): data is WorkerSetup {
 
 async function load(setup: WorkerSetup): Promise<Kernels> {
   if (setup.kernels === 'reference') return referenceKernels;
-  return loadWasmKernels(setup.chunkBytes === null ? {} : { chunkBytes: setup.chunkBytes });
+  return loadWasmKernels(
+    setup.chunkBytes === null
+      ? { simd: setup.simd }
+      : { chunkBytes: setup.chunkBytes, simd: setup.simd },
+  );
 }
 
 const port = parentPort;

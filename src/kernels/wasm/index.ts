@@ -34,7 +34,7 @@ import {
   createEluBackwardFromOutput,
 } from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
-import { instantiateKernels, MAXIMUM_PAGES } from './loader.js';
+import { instantiateKernels, MAXIMUM_PAGES, type SimdChoice } from './loader.js';
 import { WasmStorage } from './storage.js';
 
 export interface WasmKernelOptions {
@@ -54,6 +54,12 @@ export interface WasmKernelOptions {
    * place (default 256 MiB; 0 turns it off). The scratch arena gets the rest of the 2 GiB.
    */
   readonly poolStorageBytes?: number;
+  /**
+   * Which build: 'auto' (default) relaxed SIMD with fused multiply-add where the engine has
+   * it, else plain SIMD; 'relaxed' that or an error; 'plain' plain SIMD, whose float32
+   * results are the same on every machine (fused multiply-add rounds once, not twice).
+   */
+  readonly simd?: SimdChoice;
 }
 
 const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
@@ -78,7 +84,7 @@ export function loadWasmKernels(options?: WasmKernelOptions): Promise<Kernels> {
 }
 
 async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
-  const wasm = await instantiateKernels();
+  const wasm = await instantiateKernels(options.simd ?? 'auto');
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const gather = options.gatherMinSourceBytes ?? DEFAULT_GATHER_MIN_SOURCE_BYTES;
   const maxBytes = MAXIMUM_PAGES * 65536;

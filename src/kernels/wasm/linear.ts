@@ -1,7 +1,8 @@
 /**
  * x Wᵀ + b for sparse x on WebAssembly (float32; float64 goes to the reference). W [O, F] is
- * copied in as stored and transposed inside WebAssembly, so no caller materialises Wᵀ; rows
- * of x stream through in chunks while W (or the weight gradient) stays resident.
+ * copied in as stored and transposed inside WebAssembly (into spmmPanels' panels of 16
+ * columns in the forward), so no caller materialises Wᵀ; rows of x stream through in chunks
+ * while W (or the weight gradient) stays resident.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
 import type { CsrMatrix } from '../kernels.js';
@@ -79,7 +80,8 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
     }
     if (rows === 0 || O === 0) return;
     const fixedBytes = 2 * F * O * 4 + O * 4 + 64;
-    const plan = planRows(arena, a, O, fixedBytes);
+    // One byte per row more for spmmPanels' flags (4 per row leaves room for alignment).
+    const plan = planRows(arena, a, O + 1, fixedBytes);
     if (plan === null) {
       sparseLinearReference(a, weight, O, bias, out);
       return;
@@ -90,8 +92,9 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
     const outAt = arena.residentOffset(out);
     arena.reset();
     const wOff = arena.alloc(F * O * 4);
-    const wtOff = arena.alloc(F * O * 4);
+    const panelsOff = arena.alloc(F * O * 4);
     const biasOff = arena.alloc(O * 4);
+    const flagsOff = arena.alloc(maxRows);
     const ptrOff = arena.alloc((maxRows + 1) * 4);
     const idxOff = arena.alloc(maxEntries * 4);
     const valOff = valuesAt < 0 ? arena.alloc(maxEntries * 4) : 0;
@@ -99,7 +102,7 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
     const heap = arena.f32;
     const heapI32 = arena.i32;
     heap.set(weight.subarray(0, O * F), wOff >> 2);
-    wasm.transposeStrips(O, F, wOff, wtOff); // Wᵀ [F, O]
+    wasm.packPanels(O, F, wOff, panelsOff); // Wᵀ [F, O] in panels of 16 columns
     if (bias !== null) heap.set(bias.subarray(0, O), biasOff >> 2);
     for (let r = 0; r + 1 < bounds.length; r++) {
       const r0 = bounds[r]!;
@@ -111,7 +114,8 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
       if (valuesAt < 0) heap.set(values.subarray(q0, q1), valOff >> 2);
       const vals = valuesAt < 0 ? valOff : valuesAt + q0 * 4;
       const rowsOut = outAt < 0 ? outOff : outAt + r0 * O * 4;
-      wasm.spmmBias(r1 - r0, O, ptrOff, idxOff, vals, wtOff, bias === null ? 0 : biasOff, rowsOut);
+      const biasAt = bias === null ? 0 : biasOff;
+      wasm.spmmPanels(r1 - r0, O, ptrOff, idxOff, vals, panelsOff, F, biasAt, rowsOut, flagsOff);
       if (outAt < 0) out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
     }
   };

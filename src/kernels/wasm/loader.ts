@@ -44,15 +44,17 @@ export interface WasmExports {
     accumulate: boolean,
   ): void;
   spmmTransposed(rows: I32, n: I32, rowPtr: I32, colIdx: I32, values: I32, b: I32, out: I32): void;
-  spmmBias(
+  spmmPanels(
     rows: I32,
     n: I32,
     rowPtr: I32,
     colIdx: I32,
     values: I32,
-    b: I32,
+    panels: I32,
+    cols: I32,
     bias: I32,
     out: I32,
+    flags: I32,
   ): void;
   spmmTransposedSums(
     rows: I32,
@@ -260,6 +262,7 @@ export interface WasmExports {
   eluBackwardFromOutput(length: I32, alpha: F32, x: I32, y: I32, g: I32, gradX: I32): void;
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
   transposeStrips(rows: I32, cols: I32, src: I32, dst: I32): void;
+  packPanels(rows: I32, cols: I32, src: I32, dst: I32): void;
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
   addRows(rows: I32, n: I32, x: I32, bias: I32, out: I32): void;
@@ -301,9 +304,28 @@ function exportedFunction<N extends FunctionName>(
   return value as WasmExports[N];
 }
 
-export async function instantiateKernels(): Promise<WasmExports> {
-  const relaxed = decodeBase64(relaxedSimdWasmBase64);
-  const useRelaxed = WebAssembly.validate(relaxed);
+/**
+ * Which build to run: 'auto' the relaxed-SIMD build where the engine validates it, else the
+ * plain one; 'relaxed' that build or an error; 'plain' the plain SIMD build (no fused
+ * multiply-add: the same float32 results on every machine, where 'auto' rounds differently
+ * on CPUs with and without FMA).
+ */
+export type SimdChoice = 'auto' | 'relaxed' | 'plain';
+
+/** Whether this engine runs the relaxed-SIMD build (Node ≥ 22 and Chromium ≥ 114 by default). */
+export function supportsRelaxedSimd(): boolean {
+  return WebAssembly.validate(decodeBase64(relaxedSimdWasmBase64));
+}
+
+export async function instantiateKernels(simd: SimdChoice = 'auto'): Promise<WasmExports> {
+  const relaxed = simd === 'plain' ? null : decodeBase64(relaxedSimdWasmBase64);
+  const useRelaxed = relaxed !== null && WebAssembly.validate(relaxed);
+  if (simd === 'relaxed' && !useRelaxed) {
+    throw new Error(
+      "graphattn wasm: simd 'relaxed' asked for, but this engine does not validate relaxed-SIMD " +
+        "WebAssembly (Node 20 needs enableRelaxedSimd() from 'graphattn/node' first; use 'auto' to fall back)",
+    );
+  }
   const bytes = useRelaxed ? relaxed : decodeBase64(simdWasmBase64);
   const { instance } = await WebAssembly.instantiate(bytes, {});
   const { exports } = instance;
@@ -320,7 +342,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     gemm: exportedFunction(exports, 'gemm'),
     spmm: exportedFunction(exports, 'spmm'),
     spmmTransposed: exportedFunction(exports, 'spmmTransposed'),
-    spmmBias: exportedFunction(exports, 'spmmBias'),
+    spmmPanels: exportedFunction(exports, 'spmmPanels'),
     spmmTransposedSums: exportedFunction(exports, 'spmmTransposedSums'),
     gatv2Forward: exportedFunction(exports, 'gatv2Forward'),
     gatv2Backward: exportedFunction(exports, 'gatv2Backward'),
@@ -339,6 +361,7 @@ export async function instantiateKernels(): Promise<WasmExports> {
     eluBackwardFromOutput: exportedFunction(exports, 'eluBackwardFromOutput'),
     transpose: exportedFunction(exports, 'transpose'),
     transposeStrips: exportedFunction(exports, 'transposeStrips'),
+    packPanels: exportedFunction(exports, 'packPanels'),
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
     addRows: exportedFunction(exports, 'addRows'),

@@ -397,6 +397,35 @@ export function transposeStrips(rows: i32, cols: i32, src: usize, dst: usize): v
   }
 }
 
+/**
+ * dst = srcᵀ for src [rows, cols] (a linear layer's weight [O, F]) in panels: the columns
+ * of dst (src's rows) 16 at a time, each panel [cols, 16] contiguous (the last [cols, rows
+ * mod 16] when rows is not a multiple of 16), panel p at dst + 64·p·cols. The layout spmmPanels
+ * reads: a row of a panel is one cache line, and a panel (92 KB for F = 1433) stays in L2
+ * while every row of the sparse input passes over it.
+ */
+export function packPanels(rows: i32, cols: i32, src: usize, dst: usize): void {
+  const srcRow = <usize>cols << 2;
+  const cols8 = cols & ~7;
+  for (let p0 = 0; p0 < rows; p0 += 16) {
+    const width = min(16, rows - p0);
+    const panel = dst + <usize>p0 * srcRow;
+    const dstRow = <usize>width << 2;
+    const width8 = width & ~7;
+    for (let i = 0; i < width8; i += 8) {
+      for (let j = 0; j < cols8; j += 8) {
+        transposeBlock8(src + <usize>(p0 + i) * srcRow + (<usize>j << 2), srcRow, panel + <usize>j * dstRow + (<usize>i << 2), dstRow);
+      }
+    }
+    // The edges: columns past cols8 of the first width8 rows, then every column of the rest.
+    for (let i = 0; i < width; i++) {
+      for (let j = i < width8 ? cols8 : 0; j < cols; j++) {
+        store<f32>(panel + <usize>j * dstRow + (<usize>i << 2), load<f32>(src + <usize>(p0 + i) * srcRow + (<usize>j << 2)));
+      }
+    }
+  }
+}
+
 /** Every row of out [rows, n] set to bias [n]. */
 export function fillRows(rows: i32, n: i32, bias: usize, out: usize): void {
   const rowBytes = <usize>n << 2;

@@ -2,7 +2,7 @@
 // into the module's one memory; the host copies inputs in, calls, and copies outputs out.
 export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
 export { dropoutCsr } from './sparse-dropout';
-export { spmm, spmmBias, spmmTransposed, spmmTransposedSums } from './spmm';
+export { spmm, spmmPanels, spmmTransposed, spmmTransposedSums } from './spmm';
 
 /** First free byte after the static data: the host's scratch arena starts here. */
 export function heapBase(): usize {
@@ -16,5 +16,5 @@ export {
   headDot,
   headDotBackward,
 } from './attention';
-export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, fillRows, transpose, transposeStrips } from './elementwise';
+export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, fillRows, packPanels, transpose, transposeStrips } from './elementwise';
 export { gatBackwardHeads, gatForwardHeads, gatv2BackwardHeads, gatv2ForwardHeads } from './attention-heads';

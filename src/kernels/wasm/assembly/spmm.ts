@@ -4,7 +4,7 @@
 // updates the output rows they scatter into. rowPtr is rebased: entries rowPtr[0] ..
 import { madd } from './simd';
 
-/** out[rows, n] (+)= A · B, B [cols, n]. */
+/** out[rows, n] (+)= A · B, B [cols, n]: 16 columns of a row at a time in registers. */
 export function spmm(
   rows: i32,
   n: i32,
@@ -15,43 +15,6 @@ export function spmm(
   out: usize,
   accumulate: bool,
 ): void {
-  spmmRows(rows, n, rowPtr, colIdx, values, b, accumulate ? out : 0, accumulate, out);
-}
-
-/**
- * out[rows, n] = bias + A · B, B [cols, n], bias [n] (0: none). Every row of out is written
- * (an empty row gets the bias or zeros), so out needs no filling beforehand.
- */
-export function spmmBias(
-  rows: i32,
-  n: i32,
-  rowPtr: usize,
-  colIdx: usize,
-  values: usize,
-  b: usize,
-  bias: usize,
-  out: usize,
-): void {
-  spmmRows(rows, n, rowPtr, colIdx, values, b, bias, false, out);
-}
-
-/**
- * The accumulators of row r start from `init` (row r of it when `initPerRow`, else the one
- * row it holds; zeros when init is 0) and are stored to row r of out.
- */
-// @ts-ignore: decorator
-@inline
-function spmmRows(
-  rows: i32,
-  n: i32,
-  rowPtr: usize,
-  colIdx: usize,
-  values: usize,
-  b: usize,
-  init: usize,
-  initPerRow: bool,
-  out: usize,
-): void {
   const ld = <usize>n << 2;
   const base = load<i32>(rowPtr);
   const zero = f32x4.splat(0);
@@ -59,7 +22,7 @@ function spmmRows(
     const begin = load<i32>(rowPtr + (<usize>r << 2)) - base;
     const end = load<i32>(rowPtr + (<usize>(r + 1) << 2)) - base;
     const o = out + <usize>r * ld;
-    const s = init == 0 ? 0 : initPerRow ? init + <usize>r * ld : init;
+    const s = accumulate ? o : 0;
     let j = 0;
     for (; j + 16 <= n; j += 16) {
       const jb = <usize>j << 2;
@@ -102,6 +65,125 @@ function spmmRows(
       for (let q = begin; q < end; q++) {
         const v = load<f32>(values + (<usize>q << 2));
         a += v * load<f32>(b + <usize>load<i32>(colIdx + (<usize>q << 2)) * ld + jb);
+      }
+      store<f32>(o + jb, a);
+    }
+  }
+}
+
+/**
+ * out[rows, n] = bias + A · W for A [rows, cols] sparse and W in packPanels' layout (a panel
+ * of 16 columns at a time, [cols, 16] each; bias 0: none). Panel by panel, every row of A
+ * passes over the panel while it stays in L2, with 16 output columns in four registers.
+ *
+ * A row whose stored values are all one finite v (bag-of-words features, row-normalised, as
+ * in Planetoid, and still so after dropout) takes v·Σ W[c] instead of Σ v·W[c]: additions
+ * only, one multiply at the end. The two round differently (either is as exact), which is why
+ * the choice is per row and written down: `flags` (rows bytes of scratch) gets 1 for such rows.
+ * Empty rows get the bias (or zeros); rows holding NaN or ±∞ take the per-entry sum, so those
+ * values reach the output as the reference's arithmetic sends them.
+ */
+export function spmmPanels(
+  rows: i32,
+  n: i32,
+  rowPtr: usize,
+  colIdx: usize,
+  values: usize,
+  panels: usize,
+  cols: i32,
+  bias: usize,
+  out: usize,
+  flags: usize,
+): void {
+  const ld = <usize>n << 2;
+  const base = load<i32>(rowPtr);
+  for (let r = 0; r < rows; r++) {
+    const begin = load<i32>(rowPtr + (<usize>r << 2)) - base;
+    const end = load<i32>(rowPtr + (<usize>(r + 1) << 2)) - base;
+    let same = false;
+    if (begin < end) {
+      const v = load<f32>(values + (<usize>begin << 2));
+      const vv = f32x4.splat(v);
+      let equal = v - v == 0 ? i32x4.splat(-1) : i32x4.splat(0); // all ones when v is finite
+      let q = begin + 1;
+      for (; q + 4 <= end; q += 4) equal = v128.and(equal, f32x4.eq(v128.load(values + (<usize>q << 2)), vv));
+      same = v128.all_true<i32>(equal);
+      for (; q < end; q++) same = same & (load<f32>(values + (<usize>q << 2)) == v);
+    }
+    store<u8>(flags + <usize>r, <u8>same);
+  }
+  const zero = f32x4.splat(0);
+  const panelBytes = <usize>cols << 6;
+  let p0 = 0;
+  for (; p0 + 16 <= n; p0 += 16) {
+    const panel = panels + <usize>(p0 >> 4) * panelBytes;
+    const jb = <usize>p0 << 2;
+    let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+    if (bias != 0) {
+      c0 = v128.load(bias + jb);
+      c1 = v128.load(bias + jb, 16);
+      c2 = v128.load(bias + jb, 32);
+      c3 = v128.load(bias + jb, 48);
+    }
+    for (let r = 0; r < rows; r++) {
+      const begin = load<i32>(rowPtr + (<usize>r << 2)) - base;
+      const end = load<i32>(rowPtr + (<usize>(r + 1) << 2)) - base;
+      const o = out + <usize>r * ld + jb;
+      if (load<u8>(flags + <usize>r) != 0) {
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (let q = begin; q < end; q++) {
+          const w = panel + (<usize>load<i32>(colIdx + (<usize>q << 2)) << 6);
+          a0 = f32x4.add(v128.load(w), a0);
+          a1 = f32x4.add(v128.load(w, 16), a1);
+          a2 = f32x4.add(v128.load(w, 32), a2);
+          a3 = f32x4.add(v128.load(w, 48), a3);
+        }
+        const v = v128.load32_splat(values + (<usize>begin << 2));
+        v128.store(o, madd(a0, v, c0));
+        v128.store(o, madd(a1, v, c1), 16);
+        v128.store(o, madd(a2, v, c2), 32);
+        v128.store(o, madd(a3, v, c3), 48);
+      } else {
+        let a0 = c0, a1 = c1, a2 = c2, a3 = c3;
+        for (let q = begin; q < end; q++) {
+          const v = v128.load32_splat(values + (<usize>q << 2));
+          const w = panel + (<usize>load<i32>(colIdx + (<usize>q << 2)) << 6);
+          a0 = madd(v, v128.load(w), a0);
+          a1 = madd(v, v128.load(w, 16), a1);
+          a2 = madd(v, v128.load(w, 32), a2);
+          a3 = madd(v, v128.load(w, 48), a3);
+        }
+        v128.store(o, a0);
+        v128.store(o, a1, 16);
+        v128.store(o, a2, 32);
+        v128.store(o, a3, 48);
+      }
+    }
+  }
+  if (p0 == n) return;
+  // The last, narrower panel [cols, width]: per entry, a vector at a time, then single lanes.
+  const width = n - p0;
+  const panel = panels + <usize>(p0 >> 4) * panelBytes;
+  const wld = <usize>width << 2;
+  for (let r = 0; r < rows; r++) {
+    const begin = load<i32>(rowPtr + (<usize>r << 2)) - base;
+    const end = load<i32>(rowPtr + (<usize>(r + 1) << 2)) - base;
+    const o = out + <usize>r * ld + (<usize>p0 << 2);
+    let j = 0;
+    for (; j + 4 <= width; j += 4) {
+      const jb = <usize>j << 2;
+      let a = bias != 0 ? v128.load(bias + (<usize>p0 << 2) + jb) : zero;
+      for (let q = begin; q < end; q++) {
+        const v = v128.load32_splat(values + (<usize>q << 2));
+        a = madd(v, v128.load(panel + <usize>load<i32>(colIdx + (<usize>q << 2)) * wld + jb), a);
+      }
+      v128.store(o + jb, a);
+    }
+    for (; j < width; j++) {
+      const jb = <usize>j << 2;
+      let a: f32 = bias != 0 ? load<f32>(bias + (<usize>p0 << 2) + jb) : 0;
+      for (let q = begin; q < end; q++) {
+        a += load<f32>(values + (<usize>q << 2)) * load<f32>(panel + <usize>load<i32>(colIdx + (<usize>q << 2)) * wld + jb);
       }
       store<f32>(o + jb, a);
     }
