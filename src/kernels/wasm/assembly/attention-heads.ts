@@ -74,8 +74,8 @@ const K_ONE: usize = 32;
 const K_EXP_MIN: usize = 48;
 const K_MAGIC: usize = 64;
 const K_LOG2E: usize = 80;
-const K_LN2_HI: usize = 96;
-const K_LN2_LO: usize = 112;
+const K_NEG_LN2_HI: usize = 96;
+const K_NEG_LN2_LO: usize = 112;
 const K_P0: usize = 128;
 const K_P1: usize = 144;
 const K_P2: usize = 160;
@@ -90,8 +90,8 @@ const CONSTANTS = memory.data<f32>(
     -87.3, -87.3, -87.3, -87.3,
     12582912, 12582912, 12582912, 12582912,
     1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
-    0.693359375, 0.693359375, 0.693359375, 0.693359375,
-    -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+    -0.693359375, -0.693359375, -0.693359375, -0.693359375,
+    2.12194440e-4, 2.12194440e-4, 2.12194440e-4, 2.12194440e-4,
     5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
     1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
     4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
@@ -101,8 +101,8 @@ const CONSTANTS = memory.data<f32>(
   ],
   16,
 );
-/** The exponent bias, 127 in every i32 lane. */
-const EXP_BIAS = memory.data<i32>([127, 127, 127, 127], 16);
+/** The bits of K_MAGIC less the exponent bias (127), in every i32 lane. */
+const MAGIC_LESS_BIAS = memory.data<i32>([0x4b400000 - 127, 0x4b400000 - 127, 0x4b400000 - 127, 0x4b400000 - 127], 16);
 
 // @ts-ignore: decorator
 @inline
@@ -124,9 +124,10 @@ function i32At(base: usize, index: i32): i32 {
 
 /**
  * e^x per lane for x ≤ 0 (softmax arguments): simd.ts's exp4 (Cephes polynomial, about
- * 1 ulp) with the polynomial evaluated by Estrin's scheme, constants from memory, and no
- * clamp: lanes below −87.3 (−∞ included), whose exponent bits overflow, are zeroed by the
- * final mask, and a NaN goes through the arithmetic as NaN.
+ * 1 ulp) with the polynomial evaluated by Estrin's scheme, n·ln 2 taken off by multiply-adds
+ * and 2^n built with one integer subtraction (the magic number's bits less the bias), constants
+ * from memory, and no clamp: lanes below −87.3 (−∞ included), whose exponent bits overflow,
+ * are zeroed by the final mask, and a NaN goes through the arithmetic as NaN.
  */
 // @ts-ignore: decorator
 @inline
@@ -134,8 +135,7 @@ function expNeg4(x: v128): v128 {
   const magic = k(K_MAGIC);
   const t = madd(x, k(K_LOG2E), magic);
   const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, k(K_LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(n, k(K_LN2_LO)));
+  const r = madd(n, k(K_NEG_LN2_LO), madd(n, k(K_NEG_LN2_HI), x));
   const r2 = f32x4.mul(r, r);
   const r4 = f32x4.mul(r2, r2);
   const a = madd(k(K_P1), r, k(K_P0));
@@ -143,7 +143,7 @@ function expNeg4(x: v128): v128 {
   const c = madd(k(K_P5), r, k(K_P4));
   const p = madd(r4, c, madd(r2, b, a));
   const y = madd(r2, p, f32x4.add(r, k(K_ONE)));
-  const scale = i32x4.shl(i32x4.add(i32x4.sub(t, magic), v128.load(EXP_BIAS)), 23);
+  const scale = i32x4.shl(i32x4.sub(t, v128.load(MAGIC_LESS_BIAS)), 23);
   return v128.andnot(f32x4.mul(y, scale), f32x4.lt(x, k(K_EXP_MIN)));
 }
 
