@@ -3,7 +3,7 @@
  * reference: C = 4 and 8 (unrolled), other multiples of 4 (a head and up to four vectors at a
  * time), edge features and dropout on and off, hubs wider than the gather buffer, the
  * backward without its cache of per-edge dot products, and rows that are not finite where
- * their weight is 0 (skipped, as the reference skips them).
+ * their weight is 0, by dropout or by a score of −∞ (skipped, as the reference skips them).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -315,4 +315,66 @@ describe('wasm attention, H and C multiples of 4: rows with a weight of 0 are sk
       rng,
     );
   });
+  // Without dropout a weight is 0 where exp underflows, here a score of −∞: the kernels then
+  // take the path that skips rows, not the one for segments whose weights are all nonzero.
+  for (const [H, C] of [
+    [8, 8],
+    [4, 4],
+  ] as const) {
+    it(`GATv2 H=${H} C=${C}: a source row infinite in one head, its score −∞ there`, () => {
+      const rng = new Random(960 + H * C);
+      const HC = H * C;
+      const graph = randomGraph(19, 23, rng, 0);
+      const xl = randomF32(graph.numSrc * HC, rng);
+      const att = randomF32(HC, rng);
+      att[2 * C + 1] = -1;
+      xl[3 * HC + 2 * C + 1] = Infinity;
+      const args: Gatv2AttentionArgs = {
+        graph,
+        heads: H,
+        channels: C,
+        xl,
+        xr: randomF32(graph.numDst * HC, rng),
+        edge: null,
+        att,
+        negativeSlope: 0.2,
+        dropScale: null,
+      };
+      const out = new Float32Array(graph.numDst * HC);
+      referenceKernels.gatv2AttentionForward(args, {
+        out,
+        alpha: new Float32Array(graph.src.length * H),
+      });
+      expect(out.every((v) => Number.isFinite(v))).toBe(true);
+      checkGatv2(args, rng);
+    });
+
+    it(`GAT H=${H} C=${C}: a source row infinite in one head, its score −∞ there`, () => {
+      const rng = new Random(990 + H * C);
+      const HC = H * C;
+      const graph = randomGraph(19, 23, rng, 0);
+      const x = randomF32(graph.numSrc * HC, rng);
+      const scoreSrc = randomF32(graph.numSrc * H, rng, 2);
+      scoreSrc[3 * H + 2] = -Infinity;
+      x[3 * HC + 2 * C + 1] = Infinity;
+      const args: GatAttentionArgs = {
+        graph,
+        heads: H,
+        channels: C,
+        x,
+        scoreSrc,
+        scoreDst: randomF32(graph.numDst * H, rng, 2),
+        scoreEdge: null,
+        negativeSlope: 0.2,
+        dropScale: null,
+      };
+      const out = new Float32Array(graph.numDst * HC);
+      referenceKernels.gatAttentionForward(args, {
+        out,
+        alpha: new Float32Array(graph.src.length * H),
+      });
+      expect(out.every((v) => Number.isFinite(v))).toBe(true);
+      checkGat(args, randomF32(graph.numDst * HC, rng), rng);
+    });
+  }
 });

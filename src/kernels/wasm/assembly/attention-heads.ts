@@ -22,7 +22,8 @@
 //   target too wide for the cache goes to a generic function that computes them again.
 // - A row whose weight is 0 is skipped, as in the reference (an infinite or NaN row must not
 //   reach the sum), by reading a row of zeros instead: a scalar select per head rather than
-//   a mask per vector.
+//   a mask per vector. C = 4 and 8 select only in targets where a weight is 0 (dropout, or
+//   exp underflowing), which the softmax tells.
 // - C = 4 and C = 8 have their channel loops unrolled; other multiples of 4 go a head and up
 //   to four vectors at a time.
 //
@@ -246,24 +247,30 @@ function keptRow(kept: i32, bit: i32, row: usize, zeros: usize): usize {
 
 /**
  * Scores in α → numerators exp(e − max) in place, with the per-head maxima at hmax; leaves
- * 1 / (Σ + 1e-16) per head at hsumInv. A group at a time, its maximum and sum in registers.
+ * 1 / (Σ + 1e-16) per head at hsumInv, and returns whether a numerator is 0 (see
+ * weightedSum): whether an argument of expNeg4 is below the bound it zeroes. A group at a
+ * time, its maximum and sum in registers.
  */
 // @ts-ignore: decorator
 @inline
-function softmaxSegment(alpha: usize, begin: i32, end: i32, heads: i32, hmax: usize, hsumInv: usize): void {
+function softmaxSegment(alpha: usize, begin: i32, end: i32, heads: i32, hmax: usize, hsumInv: usize): bool {
   const stride = <usize>heads << 2;
   const first = alpha + <usize>begin * stride;
   const last = alpha + <usize>end * stride;
+  let lowest = zero();
   for (let g: usize = 0; g < stride; g += 16) {
     const max = v128.load(hmax + g);
     let sum = zero();
     for (let at = first + g; at < last; at += stride) {
-      const w = expNeg4(f32x4.sub(v128.load(at), max));
+      const d = f32x4.sub(v128.load(at), max);
+      const w = expNeg4(d);
       v128.store(at, w);
       sum = f32x4.add(sum, w);
+      lowest = f32x4.pmin(lowest, d);
     }
     v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(sum, k(K_EPS))));
   }
+  return v128.any_true(f32x4.lt(lowest, k(K_EXP_MIN)));
 }
 
 /** α = numerator · 1/Σ for every head of the segment. */
@@ -285,11 +292,12 @@ function normalise(alpha: usize, begin: i32, end: i32, heads: i32, hsumInv: usiz
 
 /**
  * Group g (four heads × C = 4 or 8 channels) in four or eight registers; the numerators are
- * read as one vector, and written back normalised.
+ * read as one vector, and written back normalised. S = On: a head whose weight is 0 reads the
+ * row of zeros; Off: every weight is known to be nonzero.
  */
 // @ts-ignore: decorator
 @inline
-function sumGroup<V, D>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, inv: v128, zeros: usize, outRow: usize): void {
+function sumGroup<V, D, S>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, inv: v128, zeros: usize, outRow: usize): void {
   const nv = <i32>sizeof<V>();
   const headB = <usize>nv << 4;
   const stride = <usize>heads << 2;
@@ -302,11 +310,12 @@ function sumGroup<V, D>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x:
     const num = v128.load(alpha + at);
     v128.store(alpha + at, f32x4.mul(num, inv));
     const w = hasDrop<D>(dropScale) ? f32x4.mul(num, v128.load(dropScale + at)) : num;
-    const kept = i32x4.bitmask(f32x4.ne(w, zero()));
-    const r0 = keptRow(kept, 1, row, zeros);
-    const r1 = keptRow(kept, 2, row + headB, zeros);
-    const r2 = keptRow(kept, 4, row + 2 * headB, zeros);
-    const r3 = keptRow(kept, 8, row + 3 * headB, zeros);
+    const skip = sizeof<S>() == 2;
+    const kept = skip ? i32x4.bitmask(f32x4.ne(w, zero())) : 15;
+    const r0 = skip ? keptRow(kept, 1, row, zeros) : row;
+    const r1 = skip ? keptRow(kept, 2, row + headB, zeros) : row + headB;
+    const r2 = skip ? keptRow(kept, 4, row + 2 * headB, zeros) : row + 2 * headB;
+    const r3 = skip ? keptRow(kept, 8, row + 3 * headB, zeros) : row + 3 * headB;
     const w0 = lane(w, 0), w1 = lane(w, 1), w2 = lane(w, 2), w3 = lane(w, 3);
     a0 = madd(w0, v128.load(r0), a0);
     a1 = madd(w1, v128.load(r1), a1);
@@ -362,14 +371,19 @@ function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: 
   if (count > 3) v128.store(out + 48, f32x4.mul(a3, inv));
 }
 
-/** The weighted sum of one target after softmaxSegment; leaves α normalised. */
+/**
+ * The weighted sum of one target after softmaxSegment; leaves α normalised. `sparse`: whether
+ * a numerator is 0. Without dropout none is, as a rule, and C = 4 and 8 then go without the
+ * selects of zero-weight rows (on Cora, 8×8 without dropout: GATv2 3 %, GAT 6 % less time).
+ */
 // @ts-ignore: decorator
 @inline
-function weightedSum<V, D>(vecs: i32, begin: i32, end: i32, heads: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, outRow: usize): void {
+function weightedSum<V, D>(vecs: i32, begin: i32, end: i32, heads: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, outRow: usize, sparse: bool): void {
   if (sizeof<V>() != 8) {
     for (let g = 0; g < heads >> 2; g++) {
       const inv = v128.load(hsumInv + (<usize>g << 4));
-      sumGroup<V, D>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, outRow);
+      if (hasDrop<D>(dropScale) || sparse) sumGroup<V, D, On>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, outRow);
+      else sumGroup<V, D, Off>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, outRow);
     }
     return;
   }
@@ -511,8 +525,8 @@ function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: us
         at += stride;
       }
     }
-    softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
-    weightedSum<V, D>(vecs, begin, end, heads, src, xl, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+    const sparse = softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
+    weightedSum<V, D>(vecs, begin, end, heads, src, xl, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow, sparse);
   }
 }
 
@@ -573,9 +587,10 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
     }
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
     // The scores and their softmax numerators, a group at a time (t_i, the maximum and the
-    // sum in registers).
+    // sum in registers); `lowest` as in softmaxSegment.
     const first = <usize>begin * stride;
     const last = <usize>end * stride;
+    let lowest = zero();
     for (let g: usize = 0; g < stride; g += 16) {
       const t = v128.load(scoreDst + <usize>i * stride + g);
       let max = k(K_NEG_INF);
@@ -590,13 +605,15 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
       }
       let sum = zero();
       for (let at = alpha + first + g; at < alpha + last; at += stride) {
-        const w = expNeg4(f32x4.sub(v128.load(at), max));
+        const d = f32x4.sub(v128.load(at), max);
+        const w = expNeg4(d);
         v128.store(at, w);
         sum = f32x4.add(sum, w);
+        lowest = f32x4.pmin(lowest, d);
       }
       v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(sum, k(K_EPS))));
     }
-    weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+    weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow, v128.any_true(f32x4.lt(lowest, k(K_EXP_MIN))));
   }
 }
 
