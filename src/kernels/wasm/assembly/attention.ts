@@ -1452,7 +1452,9 @@ function shiftScores(alpha: usize, begin: i32, end: i32, max: v128): void {
  * boundaries, so the exponentials of consecutive blocks overlap), then each target's sum,
  * α and weighted sum. Targets go even ones first, then odd ones: a target rewrites the block
  * its segment ends in, and the next target's first load of that block would otherwise wait
- * for the store (a load that overlaps a store only in part is not forwarded from it).
+ * for the store (a load that overlaps a store only in part is not forwarded from it): in
+ * order, Cora's GAT output layer took 111 µs a call instead of 74. Ordering targets by degree
+ * (so that the branches on a segment's length predict) made it slower, 74 → 92 µs.
  */
 // @ts-ignore: decorator
 @inline
