@@ -1318,11 +1318,14 @@ function blockWeights(dropScale: usize, p: i32, numerators: v128, valid: v128): 
  * the end −∞) and, when it has more than four edges, whose later scores are in alpha, with
  * `max` their lane-wise maximum: writes α and out_i = Σ dropout(α)·x_j. Rows whose weight is
  * 0 are skipped as in the reference (tested before normalising: numerator·scale = 0, the same
- * unless α·scale underflows where numerator·scale does not).
+ * unless α·scale underflows where numerator·scale does not). With `numerators` (a constant),
+ * alpha already holds the segment's softmax numerators e^(e − max) (e0 and max unused), and
+ * only its own lanes of alpha are rewritten: the lanes past the end keep the bits read there.
  */
 // @ts-ignore: decorator
 @inline
 function softmaxAndSumOneHead(
+  numerators: bool,
   e0: v128,
   max: v128,
   alpha: usize,
@@ -1344,9 +1347,10 @@ function softmaxAndSumOneHead(
   const more = end - begin > 4;
   // Rows of up to 16 floats are summed in registers, longer ones in outRow.
   const small = channels <= 16;
-  const m = allMax(max);
+  const m = numerators ? max : allMax(max);
   const valid0 = validLanes(begin, end);
-  const n0 = v128.and(expFast4(f32x4.sub(e0, m)), valid0);
+  const first = numerators ? v128.load(alpha + (<usize>begin << 2)) : e0;
+  const n0 = v128.and(numerators ? first : expFast4(f32x4.sub(e0, m)), valid0);
   let sum = n0;
   let w = blockWeights(dropScale, begin, n0, valid0);
   let rows = rowAddresses(src, begin, begin, x, rowBytes, gathered, laneRows, f32x4.ne(w, f32x4.splat(0)), zero);
@@ -1354,8 +1358,10 @@ function softmaxAndSumOneHead(
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
-  if (small && end - begin <= 2) {
-    // Lanes 2 and 3 past the end (most targets of a few edges): two rows.
+  if (small && !numerators && end - begin <= 2) {
+    // Lanes 2 and 3 past the end (most targets of a few edges): two rows. Not in the passes
+    // of softmaxAndSumAllOneHead, where the branch's mispredictions cost more than the two
+    // rows save (Cora, H = 1, C = 7: GAT 79 → 74 µs a call).
     acc0 = blockTerms2(rows, w, 0);
     if (channels > 4) acc1 = blockTerms2(rows, w, 16);
     if (channels > 8) acc2 = blockTerms2(rows, w, 32);
@@ -1382,8 +1388,8 @@ function softmaxAndSumOneHead(
     for (let p = begin + 4; p < end; p += 4) {
       const at = alpha + (<usize>p << 2);
       const valid = validLanes(p, end);
-      const n = v128.and(expFast4(f32x4.sub(v128.load(at), m)), valid);
-      v128.store(at, n);
+      const n = v128.and(numerators ? v128.load(at) : expFast4(f32x4.sub(v128.load(at), m)), valid);
+      if (!numerators) v128.store(at, n);
       sum = f32x4.add(sum, n);
       w = blockWeights(dropScale, p, n, valid);
       rows = rowAddresses(src, p, begin, x, rowBytes, gathered, laneRows, f32x4.ne(w, f32x4.splat(0)), zero);
@@ -1415,11 +1421,72 @@ function softmaxAndSumOneHead(
     storeRowPart(outRow, f32x4.mul(acc3, inv), 3, channels);
   }
   else scaleRow(outRow, inv, full, tail, tailMask);
-  v128.store(alpha + (<usize>begin << 2), f32x4.mul(n0, inv));
+  const alpha0 = f32x4.mul(n0, inv);
+  v128.store(alpha + (<usize>begin << 2), numerators ? v128.bitselect(alpha0, first, valid0) : alpha0);
   if (more) {
     for (let p = begin + 4; p < end; p += 4) {
       const at = alpha + (<usize>p << 2);
-      v128.store(at, f32x4.mul(v128.load(at), inv));
+      const a = v128.load(at);
+      v128.store(at, numerators ? v128.bitselect(f32x4.mul(a, inv), a, validLanes(p, end)) : f32x4.mul(a, inv));
+    }
+  }
+}
+
+/**
+ * A segment's scores e in alpha, `max` their lane-wise maximum → e − max (the lanes past the
+ * end too: the next segment overwrites them, or they are in the padding).
+ */
+// @ts-ignore: decorator
+@inline
+function shiftScores(alpha: usize, begin: i32, end: i32, max: v128): void {
+  const m = allMax(max);
+  for (let p = begin; p < end; p += 4) {
+    const at = alpha + (<usize>p << 2);
+    v128.store(at, f32x4.sub(v128.load(at), m));
+  }
+}
+
+/**
+ * The last two passes of the one-head forward kernels without gathering: alpha holds e − max
+ * of every edge slot, made softmax numerators by one flat pass over the slots (no segment
+ * boundaries, so the exponentials of consecutive blocks overlap), then each target's sum,
+ * α and weighted sum. Targets go even ones first, then odd ones: a target rewrites the block
+ * its segment ends in, and the next target's first load of that block would otherwise wait
+ * for the store (a load that overlaps a store only in part is not forwarded from it): in
+ * order, Cora's GAT output layer took 111 µs a call instead of 74. Ordering targets by degree
+ * (so that the branches on a segment's length predict) made it slower, 74 → 92 µs.
+ */
+// @ts-ignore: decorator
+@inline
+function softmaxAndSumAllOneHead(
+  numDst: i32,
+  ptr: usize,
+  alpha: usize,
+  dropScale: usize,
+  src: usize,
+  x: usize,
+  rowBytes: usize,
+  laneRows: v128,
+  zero: v128,
+  out: usize,
+  channels: i32,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+): void {
+  const base = i32At(ptr, 0);
+  const edges = i32At(ptr, numDst) - base;
+  for (let p = 0; p < edges; p += 4) {
+    const at = alpha + (<usize>p << 2);
+    v128.store(at, expFast4(v128.load(at)));
+  }
+  for (let parity = 0; parity < 2; parity++) {
+    for (let i = parity; i < numDst; i += 2) {
+      const begin = i32At(ptr, i) - base;
+      const end = i32At(ptr, i + 1) - base;
+      const outRow = out + <usize>i * rowBytes;
+      if (begin == end) zeroTail(outRow, full, tail);
+      else softmaxAndSumOneHead(true, zero, zero, alpha, dropScale, src, begin, end, x, rowBytes, 0, laneRows, zero, outRow, channels, full, tail, tailMask);
     }
   }
 }
@@ -1443,6 +1510,39 @@ function gatBlockScores(
   return v128.bitselect(leakyRelu(v, slopeV), fconst(F_NEG_INF), valid);
 }
 
+/** The GAT scores of a segment into alpha (−∞ past the end), returning their lane-wise max. */
+// @ts-ignore: decorator
+@inline
+function gatSegmentScores(
+  alpha: usize,
+  src: usize,
+  begin: i32,
+  end: i32,
+  scoreSrc: usize,
+  t: v128,
+  scoreEdge: usize,
+  slopeV: v128,
+  zero: v128,
+): v128 {
+  let max = fconst(F_NEG_INF);
+  for (let p = begin; p < end; p += 4) {
+    const e = gatBlockScores(src, p, validLanes(p, end), scoreSrc, t, scoreEdge, slopeV, zero);
+    v128.store(alpha + (<usize>p << 2), e);
+    max = f32x4.pmax(max, e);
+  }
+  return max;
+}
+
+/**
+ * GAT forward, one head. Without gathering (sources that stay in cache), three passes: the
+ * scores of every target (e − max into alpha), the exponentials of all slots, then each
+ * target's softmax and weighted sum (softmaxAndSumAllOneHead). Done per target in one pass,
+ * each target's work is one long chain of dependent steps (scores, max, exponential, weighted
+ * sum, division) with too many instructions between two targets' chains for the core to
+ * overlap them; passes of shorter chains overlap: Cora's output layer (H = 1, C = 7, 13,264
+ * edges), 98 → 79 µs a call (relaxed SIMD; 102 → 80 plain). With gathering the passes share
+ * one copy of the segment's rows, so a target's work stays together.
+ */
 function gatForwardOneHead(
   numDst: i32,
   channels: i32,
@@ -1469,6 +1569,17 @@ function gatForwardOneHead(
   const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
   const slopeV = f32x4.splat(slope);
   const base = i32At(ptr, 0);
+  if (gatherCapacity == 0) {
+    for (let i = 0; i < numDst; i++) {
+      const begin = i32At(ptr, i) - base;
+      const end = i32At(ptr, i + 1) - base;
+      if (begin == end) continue;
+      const t = f32x4.splat(f32At(scoreDst, i));
+      shiftScores(alpha, begin, end, gatSegmentScores(alpha, src, begin, end, scoreSrc, t, scoreEdge, slopeV, zeroV));
+    }
+    softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, x, rowBytes, laneRows, zeroV, out, channels, full, tail, tailMask);
+    return;
+  }
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1479,16 +1590,9 @@ function gatForwardOneHead(
     }
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
     const t = f32x4.splat(f32At(scoreDst, i));
-    const e0 = gatBlockScores(src, begin, validLanes(begin, end), scoreSrc, t, scoreEdge, slopeV, zeroV);
-    let max = e0;
-    if (end - begin > 4) {
-      for (let p = begin + 4; p < end; p += 4) {
-        const e = gatBlockScores(src, p, validLanes(p, end), scoreSrc, t, scoreEdge, slopeV, zeroV);
-        v128.store(alpha + (<usize>p << 2), e);
-        max = f32x4.pmax(max, e);
-      }
-    }
-    softmaxAndSumOneHead(e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
+    const max = gatSegmentScores(alpha, src, begin, end, scoreSrc, t, scoreEdge, slopeV, zeroV);
+    const e0 = v128.load(alpha + (<usize>begin << 2));
+    softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
   }
 }
 
@@ -1658,6 +1762,40 @@ function gatv2BlockScores(
   return v128.bitselect(e, fconst(F_NEG_INF), valid);
 }
 
+/** The GATv2 scores of a segment into alpha (−∞ past the end), returning their lane-wise max. */
+// @ts-ignore: decorator
+@inline
+function gatv2SegmentScores(
+  alpha: usize,
+  src: usize,
+  begin: i32,
+  end: i32,
+  xl: usize,
+  rowBytes: usize,
+  gathered: usize,
+  laneRows: v128,
+  zero: v128,
+  xrRow: usize,
+  edge: usize,
+  att: usize,
+  full: i32,
+  tail: i32,
+  tailMask: v128,
+  slopeV: v128,
+): v128 {
+  let max = fconst(F_NEG_INF);
+  for (let p = begin; p < end; p += 4) {
+    const e = gatv2BlockScores(src, p, begin, end, validLanes(p, end), xl, rowBytes, gathered, laneRows, zero, xrRow, edge, att, full, tail, tailMask, slopeV);
+    v128.store(alpha + (<usize>p << 2), e);
+    max = f32x4.pmax(max, e);
+  }
+  return max;
+}
+
+/**
+ * GATv2 forward, one head: the passes of gatForwardOneHead, for the same reason. Cora's
+ * output layer: 128 → 114 µs a call (relaxed SIMD; 131 → 120 plain).
+ */
 function gatv2ForwardOneHead(
   numDst: i32,
   channels: i32,
@@ -1684,6 +1822,17 @@ function gatv2ForwardOneHead(
   const laneRows = i32x4.mul(iconst(I_LANES), i32x4.splat(<i32>rowBytes));
   const slopeV = f32x4.splat(slope);
   const base = i32At(ptr, 0);
+  if (gatherCapacity == 0) {
+    for (let i = 0; i < numDst; i++) {
+      const begin = i32At(ptr, i) - base;
+      const end = i32At(ptr, i + 1) - base;
+      if (begin == end) continue;
+      const xrRow = xr + <usize>i * rowBytes;
+      shiftScores(alpha, begin, end, gatv2SegmentScores(alpha, src, begin, end, xl, rowBytes, 0, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV));
+    }
+    softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, xl, rowBytes, laneRows, zeroV, out, channels, full, tail, tailMask);
+    return;
+  }
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1694,16 +1843,9 @@ function gatv2ForwardOneHead(
     }
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
-    const e0 = gatv2BlockScores(src, begin, begin, end, validLanes(begin, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
-    let max = e0;
-    if (end - begin > 4) {
-      for (let p = begin + 4; p < end; p += 4) {
-        const e = gatv2BlockScores(src, p, begin, end, validLanes(p, end), xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
-        v128.store(alpha + (<usize>p << 2), e);
-        max = f32x4.pmax(max, e);
-      }
-    }
-    softmaxAndSumOneHead(e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
+    const max = gatv2SegmentScores(alpha, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
+    const e0 = v128.load(alpha + (<usize>begin << 2));
+    softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
   }
 }
 
