@@ -206,6 +206,8 @@ export interface Kernels {
   ): void;
   /** out[r, c] = x[r, c] + v[c] for x [rows, n], v [n]; out may be x itself. */
   addRowVector(x: FloatArray, v: FloatArray, rows: number, n: number, out: FloatArray): void;
+  /** The index of the first NaN or ±∞ among x[0 .. length), or −1 (input validation). */
+  firstNonFinite(x: FloatArray, length: number): number;
   /** target[i] += source[i] for i < length (gradient accumulation). */
   addInto(target: FloatArray, source: FloatArray, length: number): void;
   /** out[c] = Σ_r g[r, c] for g [rows, n]; out [n] overwritten. */

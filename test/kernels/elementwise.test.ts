@@ -1,5 +1,5 @@
 /**
- * Element-wise kernels (hash dropout, ELU and its backward), every implementation against
+ * Element-wise kernels (hash dropout, ELU and its backward, the finiteness scan), every implementation against
  * float64 oracles; lengths that break SIMD tails, and a WebAssembly instance with tiny
  * chunks so arrays stream through the arena in pieces.
  */
@@ -221,6 +221,32 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s dropoutCsr', (_, k) => {
       expect(outIdx[stored]).toBe(-1); // nothing written past the buffers' length
       expect(outValues[stored]).toBe(7);
       if (rows === 301) expect(kept / stored).toBeGreaterThan(0.3);
+    }
+  });
+});
+
+describe.each(ALL.map((k) => [k.name, k] as const))('%s firstNonFinite', (_, k) => {
+  it.each(DTYPES)('finds the first NaN or ±∞ wherever it is, or −1 (%s)', (dtype) => {
+    const rng = new Random(31);
+    for (const length of [...LENGTHS, 4099]) {
+      const x = randomArray(dtype, length, rng, 3e38 / 4);
+      if (length > 2) x[1] = -0;
+      expect(k.firstNonFinite(x, length), `${k.name} length ${length}`).toBe(-1);
+      // Every position of a few SIMD blocks and the tail, each kind of offender, and a second
+      // offender after the first.
+      const positions = new Set(
+        [0, length - 1, length >> 1, 15, 16, 17, 63, 4096].filter((p) => p < length),
+      );
+      for (const at of positions) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const y = x.slice();
+          y[at] = bad;
+          if (at + 5 < length) y[at + 5] = NaN;
+          expect(k.firstNonFinite(y, length), `${k.name} ${bad} at ${at} of ${length}`).toBe(at);
+          // Past `length` nothing counts.
+          expect(k.firstNonFinite(y, at)).toBe(-1);
+        }
+      }
     }
   });
 });

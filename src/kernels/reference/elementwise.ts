@@ -97,3 +97,8 @@ export function eluBackwardFromOutputReference(
     gradX[i] = gradOut[i]! * (x[i]! > 0 ? 1 : y[i]! + alpha);
   }
 }
+
+export function firstNonFiniteReference(x: FloatArray, length: number): number {
+  for (let i = 0; i < length; i++) if (!Number.isFinite(x[i]!)) return i;
+  return -1;
+}

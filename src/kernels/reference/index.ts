@@ -12,6 +12,7 @@ import {
   eluBackwardFromOutputReference,
   eluBackwardReference,
   eluReference,
+  firstNonFiniteReference,
 } from './elementwise.js';
 import { gemmReference } from './gemm.js';
 import {
@@ -37,6 +38,7 @@ export const referenceKernels: Kernels = {
   dropoutCsr: dropoutCsrReference,
   headDot: headDotReference,
   headDotBackward: headDotBackwardReference,
+  firstNonFinite: firstNonFiniteReference,
   addInto: addIntoReference,
   addRowVector: addRowVectorReference,
   columnSums: columnSumsReference,

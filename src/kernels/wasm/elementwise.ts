@@ -11,6 +11,7 @@ import {
   eluBackwardFromOutputReference,
   eluBackwardReference,
   eluReference,
+  firstNonFiniteReference,
 } from '../reference/elementwise.js';
 import type { WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
@@ -105,6 +106,29 @@ export function createDropoutCsr(wasm: WasmExports, arena: WasmArena): DropoutCs
     outColIdx.set(heapI32.subarray(outIdxOff >> 2, (outIdxOff >> 2) + kept));
     if (resident === null) outValues.set(heap.subarray(outValOff >> 2, (outValOff >> 2) + kept));
     return kept;
+  };
+}
+
+type FirstNonFinite = (x: FloatArray, length: number) => number;
+
+/** Validation scans of node features: in place when resident, else streamed in chunks. */
+export function createFirstNonFinite(wasm: WasmExports, arena: WasmArena): FirstNonFinite {
+  return (x, length) => {
+    if (!(x instanceof Float32Array)) return firstNonFiniteReference(x, length);
+    if (length <= 0) return -1;
+    const at = arena.residentOffset(x);
+    if (at >= 0) return wasm.firstNonFinite(length, at);
+    const chunk = chunkLength(arena, 1, length);
+    arena.reset();
+    const off = arena.alloc(chunk * 4);
+    const heap = arena.f32;
+    for (let s = 0; s < length; s += chunk) {
+      const n = Math.min(chunk, length - s);
+      heap.set(x.subarray(s, s + n), off >> 2);
+      const i = wasm.firstNonFinite(n, off);
+      if (i >= 0) return s + i;
+    }
+    return -1;
   };
 }
 

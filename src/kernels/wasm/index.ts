@@ -32,6 +32,7 @@ import {
   createElu,
   createEluBackward,
   createEluBackwardFromOutput,
+  createFirstNonFinite,
 } from './elementwise.js';
 import { createSparseLinear, createSparseLinearBackward } from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES, type SimdChoice } from './loader.js';
@@ -104,6 +105,7 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     dropoutCsr: createDropoutCsr(wasm, arena),
     headDot: createHeadDot(wasm, arena),
     headDotBackward: createHeadDotBackward(wasm, arena),
+    firstNonFinite: createFirstNonFinite(wasm, arena),
     addInto: createAddInto(wasm, arena),
     addRowVector: createAddRowVector(wasm, arena),
     columnSums: createColumnSums(wasm, arena),

@@ -266,6 +266,7 @@ export interface WasmExports {
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
   addRows(rows: I32, n: I32, x: I32, bias: I32, out: I32): void;
+  firstNonFinite(length: I32, x: I32): I32;
   addInto(length: I32, target: I32, source: I32): void;
   adamStep(
     length: I32,
@@ -365,6 +366,7 @@ export async function instantiateKernels(simd: SimdChoice = 'auto'): Promise<Was
     fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
     addRows: exportedFunction(exports, 'addRows'),
+    firstNonFinite: exportedFunction(exports, 'firstNonFinite'),
     addInto: exportedFunction(exports, 'addInto'),
     adamStep: exportedFunction(exports, 'adamStep'),
   };

@@ -433,6 +433,31 @@ export function fillRows(rows: i32, n: i32, bias: usize, out: usize): void {
 }
 
 /** target[i] += source[i] for i < length. */
+/**
+ * The index of the first NaN or ±∞ in x[0 .. length), or −1: x·0 is 0 for finite x and NaN
+ * otherwise, so four lanes are tested with a multiply and a compare; only a block that holds
+ * one is looked at lane by lane.
+ */
+export function firstNonFinite(length: i32, x: usize): i32 {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= length; i += 16) {
+    const o = <usize>i << 2;
+    const a = f32x4.mul(v128.load(x + o), zero);
+    const b = f32x4.mul(v128.load(x + o, 16), zero);
+    const c = f32x4.mul(v128.load(x + o, 32), zero);
+    const d = f32x4.mul(v128.load(x + o, 48), zero);
+    // NaN lanes make the sum NaN, so one compare covers the sixteen.
+    const sum = f32x4.add(f32x4.add(a, b), f32x4.add(c, d));
+    if (v128.any_true(f32x4.ne(sum, zero))) break;
+  }
+  for (; i < length; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return i;
+  }
+  return -1;
+}
+
 export function addInto(length: i32, target: usize, source: usize): void {
   let i = 0;
   for (; i + 4 <= length; i += 4) {
