@@ -6,93 +6,42 @@
  * their weight is 0, by dropout or by a score of −∞ (skipped, as the reference skips them).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type {
-  GatAttentionArgs,
-  Gatv2AttentionArgs,
-  Kernels,
-  TargetCsr,
-} from '../../src/kernels/kernels.js';
+import type { GatAttentionArgs, Gatv2AttentionArgs, TargetCsr } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
-import { WasmArena } from '../../src/kernels/wasm/arena.js';
-import {
-  createGatBackward,
-  createGatForward,
-  createGatv2Backward,
-  createGatv2Forward,
-} from '../../src/kernels/wasm/attention.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
-import { instantiateKernels, MAXIMUM_PAGES } from '../../src/kernels/wasm/loader.js';
 import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
+import {
+  copyOrNull,
+  randomDropScale,
+  randomF32,
+  randomTargetGraph,
+} from '../helpers/attention-inputs.js';
+import { type AttentionKernels, uncachedAttention } from '../helpers/uncached-attention.js';
 import { residentWasmKernels } from '../helpers/resident.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
-type Attention = Pick<
-  Kernels,
-  | 'gatv2AttentionForward'
-  | 'gatv2AttentionBackward'
-  | 'gatAttentionForward'
-  | 'gatAttentionBackward'
->;
-
 /** Each instance with a name; all run every case. */
-const instances: [string, Attention][] = [];
-
-/**
- * Kernels whose backward never caches the per-edge dot products (the path of a target too
- * wide for the cache), over small chunks with gathered rows.
- */
-async function uncachedKernels(): Promise<Attention> {
-  const wasm = await instantiateKernels();
-  const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536, 4096);
-  return {
-    gatv2AttentionForward: createGatv2Forward(wasm, arena, 0),
-    gatv2AttentionBackward: createGatv2Backward(wasm, arena, 0, 0),
-    gatAttentionForward: createGatForward(wasm, arena, 0),
-    gatAttentionBackward: createGatBackward(wasm, arena, 0, 0),
-  };
-}
+const instances: [string, AttentionKernels][] = [];
 
 beforeAll(async () => {
   instances.push(['wasm', await loadWasmKernels()]);
   instances.push(['chunked', await loadWasmKernels({ chunkBytes: 2048, gatherMinSourceBytes: 0 })]);
   instances.push(['resident', await residentWasmKernels('all')]);
   instances.push(['partly resident', await residentWasmKernels('some')]);
-  instances.push(['uncached', await uncachedKernels()]);
+  instances.push(['uncached', await uncachedAttention(4096, 0)]);
 });
 
-function randomF32(length: number, rng: Random, scale = 1): Float32Array {
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniformIn(-scale, scale);
-  return out;
-}
-
-/** Edges grouped by target: some targets without edges, duplicates, and an optional hub. */
+/** 7 in-edges at most, 20 % of targets without, target 2 the hub. */
 function randomGraph(numSrc: number, numDst: number, rng: Random, hubDegree: number): TargetCsr {
-  const ptr = new Int32Array(numDst + 1);
-  const src: number[] = [];
-  for (let i = 0; i < numDst; i++) {
-    const degree =
-      i === 2 ? hubDegree : rng.uniform() < 0.2 ? 0 : 1 + Math.floor(rng.uniform() * 7);
-    for (let d = 0; d < degree; d++) {
-      const j = Math.floor(rng.uniform() * numSrc);
-      src.push(j);
-      if (rng.uniform() < 0.15) src.push(j);
-    }
-    ptr[i + 1] = src.length;
-  }
-  return { numSrc, numDst, ptr, src: Int32Array.from(src) };
+  return randomTargetGraph(numSrc, numDst, rng, hubDegree, {
+    hub: 2,
+    empty: 0.2,
+    maxDegree: 7,
+    duplicates: 0.15,
+  });
 }
-
-function randomDropScale(length: number, rng: Random): Float32Array {
-  const scale = new Float32Array(length);
-  for (let i = 0; i < length; i++) scale[i] = rng.uniform() < 0.4 ? 0 : 1 / (1 - 0.4);
-  return scale;
-}
-
-const copy = (a: Float32Array | null): Float32Array | null =>
-  a === null ? null : Float32Array.from(a);
 
 interface Case {
   heads: number;
@@ -139,7 +88,7 @@ function checkGatv2(args: Gatv2AttentionArgs, rng: Random, tolerance = F32): voi
   const fresh = (): typeof start => ({
     gradXl: Float32Array.from(start.gradXl),
     gradXr: Float32Array.from(start.gradXr),
-    gradEdge: copy(start.gradEdge),
+    gradEdge: copyOrNull(start.gradEdge),
     gradAtt: Float32Array.from(start.gradAtt),
   });
   const expectedGrad = fresh();
@@ -176,7 +125,7 @@ function checkGat(args: GatAttentionArgs, gradOut: Float32Array, rng: Random): v
     gradX: Float32Array.from(start.gradX),
     gradScoreSrc: Float32Array.from(start.gradScoreSrc),
     gradScoreDst: Float32Array.from(start.gradScoreDst),
-    gradScoreEdge: copy(start.gradScoreEdge),
+    gradScoreEdge: copyOrNull(start.gradScoreEdge),
   });
   const expectedGrad = fresh();
   referenceKernels.gatAttentionBackward(args, expected.alpha, gradOut, expectedGrad);

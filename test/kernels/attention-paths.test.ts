@@ -6,84 +6,37 @@
  * 8, C = 16), heads as lanes (H a multiple of 4, C not) and four heads at a time.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type {
-  GatAttentionArgs,
-  Gatv2AttentionArgs,
-  Kernels,
-  TargetCsr,
-} from '../../src/kernels/kernels.js';
+import type { GatAttentionArgs, Gatv2AttentionArgs, TargetCsr } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
-import { WasmArena } from '../../src/kernels/wasm/arena.js';
-import {
-  createGatBackward,
-  createGatForward,
-  createGatv2Backward,
-  createGatv2Forward,
-} from '../../src/kernels/wasm/attention.js';
-import { instantiateKernels, MAXIMUM_PAGES } from '../../src/kernels/wasm/loader.js';
 import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
+import {
+  copyOrNull,
+  randomDropScale,
+  randomF32,
+  randomTargetGraph,
+} from '../helpers/attention-inputs.js';
+import { type AttentionKernels, uncachedAttention } from '../helpers/uncached-attention.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
-type Attention = Pick<
-  Kernels,
-  | 'gatAttentionForward'
-  | 'gatAttentionBackward'
-  | 'gatv2AttentionForward'
-  | 'gatv2AttentionBackward'
->;
-
 /** Attention kernels without the backward cache: whole-graph and chunked-and-gathered. */
-const instances: [string, Attention][] = [];
-
-async function uncached(chunkBytes: number, gatherMinSourceBytes: number): Promise<Attention> {
-  const wasm = await instantiateKernels();
-  const arena = new WasmArena(wasm.memory, wasm.heapBase(), MAXIMUM_PAGES * 65536, chunkBytes);
-  return {
-    gatAttentionForward: createGatForward(wasm, arena, gatherMinSourceBytes),
-    gatAttentionBackward: createGatBackward(wasm, arena, gatherMinSourceBytes, 0),
-    gatv2AttentionForward: createGatv2Forward(wasm, arena, gatherMinSourceBytes),
-    gatv2AttentionBackward: createGatv2Backward(wasm, arena, gatherMinSourceBytes, 0),
-  };
-}
+const instances: [string, AttentionKernels][] = [];
 
 beforeAll(async () => {
-  instances.push(['whole', await uncached(64 << 20, 2 * 1024 * 1024)]);
-  instances.push(['chunked', await uncached(2048, 0)]);
+  instances.push(['whole', await uncachedAttention(64 << 20, 2 * 1024 * 1024)]);
+  instances.push(['chunked', await uncachedAttention(2048, 0)]);
 });
 
-function randomF32(length: number, rng: Random, scale = 1): Float32Array {
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniformIn(-scale, scale);
-  return out;
-}
-
-/** Targets with 0–11 in-edges (some duplicates), target 1 a hub of `hubDegree`. */
+/** 11 in-edges at most, 15 % of targets without, target 1 the hub. */
 function randomGraph(numSrc: number, numDst: number, rng: Random, hubDegree: number): TargetCsr {
-  const ptr = new Int32Array(numDst + 1);
-  const src: number[] = [];
-  for (let i = 0; i < numDst; i++) {
-    const degree =
-      i === 1 ? hubDegree : rng.uniform() < 0.15 ? 0 : 1 + Math.floor(rng.uniform() * 11);
-    for (let d = 0; d < degree; d++) {
-      const j = Math.floor(rng.uniform() * numSrc);
-      src.push(j);
-      if (rng.uniform() < 0.1) src.push(j);
-    }
-    ptr[i + 1] = src.length;
-  }
-  return { numSrc, numDst, ptr, src: Int32Array.from(src) };
+  return randomTargetGraph(numSrc, numDst, rng, hubDegree, {
+    hub: 1,
+    empty: 0.15,
+    maxDegree: 11,
+    duplicates: 0.1,
+  });
 }
-
-function randomDropScale(length: number, rng: Random): Float32Array {
-  const scale = new Float32Array(length);
-  for (let i = 0; i < length; i++) scale[i] = rng.uniform() < 0.5 ? 0 : 2;
-  return scale;
-}
-
-const copy = (a: Float32Array | null): Float32Array | null =>
-  a === null ? null : Float32Array.from(a);
 
 const shapes = [
   [1, 3],
@@ -112,7 +65,7 @@ describe('wasm attention backward without the dot-product cache', () => {
           edge: withExtras ? randomF32(E * HC, rng) : null,
           att: randomF32(HC, rng),
           negativeSlope: 0.2,
-          dropScale: withExtras ? randomDropScale(E * H, rng) : null,
+          dropScale: withExtras ? randomDropScale(E * H, rng, 0.5) : null,
         };
         const alpha = new Float32Array(E * H);
         referenceKernels.gatv2AttentionForward(args, {
@@ -129,7 +82,7 @@ describe('wasm attention backward without the dot-product cache', () => {
         const fresh = (): typeof start => ({
           gradXl: Float32Array.from(start.gradXl),
           gradXr: Float32Array.from(start.gradXr),
-          gradEdge: copy(start.gradEdge),
+          gradEdge: copyOrNull(start.gradEdge),
           gradAtt: Float32Array.from(start.gradAtt),
         });
         const expected = fresh();
@@ -160,7 +113,7 @@ describe('wasm attention backward without the dot-product cache', () => {
           scoreDst: randomF32(graph.numDst * H, rng, 2),
           scoreEdge: withExtras ? randomF32(E * H, rng, 2) : null,
           negativeSlope: 0.2,
-          dropScale: withExtras ? randomDropScale(E * H, rng) : null,
+          dropScale: withExtras ? randomDropScale(E * H, rng, 0.5) : null,
         };
         const alpha = new Float32Array(E * H);
         referenceKernels.gatAttentionForward(args, {
@@ -178,7 +131,7 @@ describe('wasm attention backward without the dot-product cache', () => {
           gradX: Float32Array.from(start.gradX),
           gradScoreSrc: Float32Array.from(start.gradScoreSrc),
           gradScoreDst: Float32Array.from(start.gradScoreDst),
-          gradScoreEdge: copy(start.gradScoreEdge),
+          gradScoreEdge: copyOrNull(start.gradScoreEdge),
         });
         const expected = fresh();
         referenceKernels.gatAttentionBackward(args, alpha, gradOut, expected);
@@ -213,7 +166,7 @@ describe('wasm GAT forward skips rows whose weight is 0', () => {
       const E = graph.src.length;
       const x = randomF32(graph.numSrc * HC, rng);
       x.fill(Infinity, 0, HC);
-      const dropScale = randomDropScale(E * H, rng);
+      const dropScale = randomDropScale(E * H, rng, 0.5);
       for (let p = 0; p < E; p++) if (graph.src[p] === 0) dropScale.fill(0, p * H, (p + 1) * H);
       const args: GatAttentionArgs = {
         graph,

@@ -22,6 +22,7 @@ import { GATConv } from '../../src/nn/gat-conv.js';
 import { Random } from '../../src/tensor/random.js';
 import { allocateInt32, Tensor } from '../../src/tensor/tensor.js';
 import { expectAllClose } from '../helpers/allclose.js';
+import { randomDropScale, randomF32, randomTargetGraph } from '../helpers/attention-inputs.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
@@ -41,12 +42,6 @@ beforeAll(async () => {
 afterAll(() => {
   for (const p of parallel.reverse()) p.terminate();
 });
-
-function randomF32(length: number, rng: Random, scale = 1): Float32Array {
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniformIn(-scale, scale);
-  return out;
-}
 
 /** A copy of `a` in a SharedArrayBuffer. */
 function inShared<T extends Float32Array | Int32Array | null>(a: T): T;
@@ -89,21 +84,14 @@ function randomCsr(rows: number, cols: number, density: number, rng: Random): Cs
   return { rows, cols, rowPtr, colIdx: Int32Array.from(colIdx), values: Float32Array.from(values) };
 }
 
-/** Edges grouped by target: ~20 % of targets with none, duplicates, an optional hub (target 1). */
+/** 6 in-edges at most, 20 % of targets without, target 1 the hub. */
 function randomGraph(numSrc: number, numDst: number, rng: Random, hubDegree = 0): TargetCsr {
-  const ptr = new Int32Array(numDst + 1);
-  const src: number[] = [];
-  for (let i = 0; i < numDst; i++) {
-    const degree =
-      i === 1 ? hubDegree : rng.uniform() < 0.2 ? 0 : 1 + Math.floor(rng.uniform() * 6);
-    for (let d = 0; d < degree; d++) {
-      const j = Math.floor(rng.uniform() * numSrc);
-      src.push(j);
-      if (rng.uniform() < 0.15) src.push(j);
-    }
-    ptr[i + 1] = src.length;
-  }
-  return { numSrc, numDst, ptr, src: Int32Array.from(src) };
+  return randomTargetGraph(numSrc, numDst, rng, hubDegree, {
+    hub: 1,
+    empty: 0.2,
+    maxDegree: 6,
+    duplicates: 0.15,
+  });
 }
 
 function emptyGraph(numSrc: number, numDst: number): TargetCsr {
@@ -112,12 +100,6 @@ function emptyGraph(numSrc: number, numDst: number): TargetCsr {
 
 function placeGraph(g: TargetCsr, where: Placement): TargetCsr {
   return { ...g, ptr: place(g.ptr, where), src: place(g.src, where) };
-}
-
-function randomDropScale(length: number, rng: Random): Float32Array {
-  const scale = new Float32Array(length);
-  for (let i = 0; i < length; i++) scale[i] = rng.uniform() < 0.4 ? 0 : 1 / (1 - 0.4);
-  return scale;
 }
 
 describe('partition', () => {

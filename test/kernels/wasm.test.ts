@@ -11,6 +11,12 @@ import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
+import {
+  copyOrNull,
+  randomDropScale,
+  randomF32,
+  randomTargetGraph,
+} from '../helpers/attention-inputs.js';
 import { residentWasmKernels } from '../helpers/resident.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
@@ -30,12 +36,6 @@ beforeAll(async () => {
   residentAll = await residentWasmKernels('all');
   residentSome = await residentWasmKernels('some');
 });
-
-function randomF32(length: number, rng: Random, scale = 1): Float32Array {
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniformIn(-scale, scale);
-  return out;
-}
 
 /** Random CSR with some empty rows and repeated column indices. */
 function randomCsr(rows: number, cols: number, density: number, rng: Random): CsrMatrix {
@@ -308,34 +308,15 @@ describe('wasm spmm', () => {
   });
 });
 
-/**
- * Random edges j → i grouped by target: some targets with no in-edges, some duplicate edges,
- * and optionally one hub target with `hubDegree` in-edges.
- */
+/** 6 in-edges at most, 20 % of targets without, target 1 the hub. */
 function randomGraph(numSrc: number, numDst: number, rng: Random, hubDegree = 0): TargetCsr {
-  const ptr = new Int32Array(numDst + 1);
-  const src: number[] = [];
-  for (let i = 0; i < numDst; i++) {
-    const degree =
-      i === 1 ? hubDegree : rng.uniform() < 0.2 ? 0 : 1 + Math.floor(rng.uniform() * 6);
-    for (let d = 0; d < degree; d++) {
-      const j = Math.floor(rng.uniform() * numSrc);
-      src.push(j);
-      if (rng.uniform() < 0.15) src.push(j); // duplicate edge
-    }
-    ptr[i + 1] = src.length;
-  }
-  return { numSrc, numDst, ptr, src: Int32Array.from(src) };
+  return randomTargetGraph(numSrc, numDst, rng, hubDegree, {
+    hub: 1,
+    empty: 0.2,
+    maxDegree: 6,
+    duplicates: 0.15,
+  });
 }
-
-function randomDropScale(length: number, rng: Random): Float32Array {
-  const scale = new Float32Array(length);
-  for (let i = 0; i < length; i++) scale[i] = rng.uniform() < 0.4 ? 0 : 1 / (1 - 0.4);
-  return scale;
-}
-
-const copy = (a: Float32Array | null): Float32Array | null =>
-  a === null ? null : Float32Array.from(a);
 
 interface AttentionCase {
   heads: number;
@@ -429,7 +410,7 @@ describe('wasm GATv2 attention', () => {
       const expectedGrad = {
         gradXl: Float32Array.from(start.gradXl),
         gradXr: Float32Array.from(start.gradXr),
-        gradEdge: copy(start.gradEdge),
+        gradEdge: copyOrNull(start.gradEdge),
         gradAtt: Float32Array.from(start.gradAtt),
       };
       referenceKernels.gatv2AttentionBackward(args, expected.alpha, gradOut, expectedGrad);
@@ -442,7 +423,7 @@ describe('wasm GATv2 attention', () => {
         const grad = {
           gradXl: Float32Array.from(start.gradXl),
           gradXr: Float32Array.from(start.gradXr),
-          gradEdge: copy(start.gradEdge),
+          gradEdge: copyOrNull(start.gradEdge),
           gradAtt: Float32Array.from(start.gradAtt),
         };
         kernels.gatv2AttentionBackward(args, expected.alpha, gradOut, grad);
@@ -487,7 +468,7 @@ describe('wasm GAT attention', () => {
         gradX: Float32Array.from(start.gradX),
         gradScoreSrc: Float32Array.from(start.gradScoreSrc),
         gradScoreDst: Float32Array.from(start.gradScoreDst),
-        gradScoreEdge: copy(start.gradScoreEdge),
+        gradScoreEdge: copyOrNull(start.gradScoreEdge),
       });
       const expectedGrad = fresh();
       referenceKernels.gatAttentionBackward(args, expected.alpha, gradOut, expectedGrad);
