@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { type DType, type FloatArray, allocate } from '../../src/tensor/tensor.js';
 import { expectAllClose } from '../helpers/allclose.js';
@@ -134,3 +135,21 @@ for (const impl of implementations) {
     }
   });
 }
+
+describe('gemm: wasm streaming through a small arena', async () => {
+  // 1 KiB chunks: every product below streams. Aᵀ·B (A [k, m], B [k, n]) goes in chunks of
+  // k, added into out; the others in chunks of rows of out.
+  const chunked = await loadWasmKernels({ chunkBytes: 1024 });
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const accumulate of [false, true]) {
+        it(`transA=${transA} transB=${transB} accumulate=${accumulate}`, () => {
+          const rng = new Random(23);
+          for (const size of [...SIZES, [7, 33, 1000], [64, 5, 301], [3, 3, 2000]] as const) {
+            check(chunked, 'float32', transA, transB, accumulate, size, rng);
+          }
+        });
+      }
+    }
+  }
+});

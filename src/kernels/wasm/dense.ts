@@ -26,6 +26,9 @@ export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs
       return;
     }
     if (gemmInPlace(wasm, arena, args, a, b, out, packABytes, packBBytes)) return;
+    if (transA && !transB && gemmOverK(wasm, arena, args, a, b, out, packABytes, packBBytes)) {
+      return;
+    }
     // B stays resident; rows of op(A) and of out stream through in chunks.
     const fixedBytes = k * n * 4 + packABytes + packBBytes + 64;
     const rowBytes = (k + n) * 4;
@@ -80,6 +83,48 @@ export function createGemm(wasm: WasmExports, arena: WasmArena): (args: GemmArgs
       out.set(heap.subarray(cOff >> 2, (cOff >> 2) + mb * n), i0 * n);
     }
   };
+}
+
+/**
+ * out (+)= Aᵀ · B for A stored [k, m] and B [k, n] (a weight gradient, Gᵀ X, whose k is the
+ * number of nodes), in chunks of k: out [m, n] stays in the arena and each chunk's rows of A
+ * and B are copied in whole and added to it. Returns false, having done nothing, when the
+ * operands fit in one chunk anyway (the caller's path copies them whole) or out does not fit.
+ * Chunking over rows of out instead would gather A's columns a few floats at a time: on
+ * 1M nodes, Gᵀ X [64 × 128] took 1.1 s that way, 2.2× the time of the other products.
+ */
+function gemmOverK(
+  wasm: WasmExports,
+  arena: WasmArena,
+  args: GemmArgs,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  packABytes: number,
+  packBBytes: number,
+): boolean {
+  const { m, n, k, accumulate } = args;
+  const fixedBytes = m * n * 4 + packABytes + packBBytes + 64;
+  const rowBytes = (m + n) * 4;
+  const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
+  if (budget < rowBytes || k * rowBytes <= budget) return false;
+  const rowsPerChunk = Math.floor(budget / rowBytes);
+  arena.reset();
+  const packA = arena.alloc(packABytes);
+  const packB = arena.alloc(packBBytes);
+  const cOff = arena.alloc(m * n * 4);
+  const aOff = arena.alloc(rowsPerChunk * m * 4);
+  const bOff = arena.alloc(rowsPerChunk * n * 4);
+  const heap = arena.f32;
+  if (accumulate) heap.set(out.subarray(0, m * n), cOff >> 2);
+  for (let p0 = 0; p0 < k; p0 += rowsPerChunk) {
+    const kb = Math.min(rowsPerChunk, k - p0);
+    heap.set(a.subarray(p0 * m, (p0 + kb) * m), aOff >> 2);
+    heap.set(b.subarray(p0 * n, (p0 + kb) * n), bOff >> 2);
+    wasm.gemm(true, false, m, n, kb, aOff, m, bOff, n, cOff, accumulate || p0 > 0, packA, packB);
+  }
+  out.set(heap.subarray(cOff >> 2, (cOff >> 2) + m * n));
+  return true;
 }
 
 /** Operands copied whole next to a resident one may take up to this much of the arena. */
