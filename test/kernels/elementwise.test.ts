@@ -1,7 +1,7 @@
 /**
- * Element-wise kernels (hash dropout, ELU and its backward, the finiteness scan), every implementation against
- * float64 oracles; lengths that break SIMD tails, and a WebAssembly instance with tiny
- * chunks so arrays stream through the arena in pieces.
+ * Element-wise kernels (hash dropout, ELU and its backward, the finiteness scan), every
+ * implementation against float64 oracles; lengths that break SIMD tails, and a WebAssembly
+ * instance with tiny chunks so arrays stream through the arena in pieces.
  */
 import { describe, expect, it } from 'vitest';
 import type { Kernels } from '../../src/kernels/kernels.js';
