@@ -139,6 +139,14 @@ type AddRowVector = (
   out: FloatArray,
 ) => void;
 
+/** v [n] four times over, as addRows takes it (four rows are whole vectors for any n). */
+function stageTile(arena: WasmArena, v: Float32Array, n: number): number {
+  const offset = arena.alloc(4 * n * 4);
+  const row = v.subarray(0, n);
+  for (let r = 0; r < 4; r++) arena.f32.set(row, (offset >> 2) + r * n);
+  return offset;
+}
+
 export function createAddRowVector(wasm: WasmExports, arena: WasmArena): AddRowVector {
   return (x, v, rows, n, out) => {
     if (!(x instanceof Float32Array && v instanceof Float32Array && out instanceof Float32Array)) {
@@ -149,15 +157,14 @@ export function createAddRowVector(wasm: WasmExports, arena: WasmArena): AddRowV
     const resident = arena.residentOffsets(x, out);
     if (resident !== null) {
       arena.reset();
-      wasm.addRows(rows, n, resident[0]!, arena.stage(v, n), resident[1]!);
+      wasm.addRows(rows, n, resident[0]!, stageTile(arena, v, n), resident[1]!);
       return;
     }
-    const block = blockRows(arena, n, n, rows);
+    const block = blockRows(arena, n, 4 * n, rows);
     arena.reset();
-    const vOff = arena.alloc(n * 4);
+    const vOff = stageTile(arena, v, n);
     const xOff = arena.alloc(block * n * 4); // out written in place
     const heap = arena.f32;
-    heap.set(v.subarray(0, n), vOff >> 2);
     for (let r0 = 0; r0 < rows; r0 += block) {
       const m = Math.min(block, rows - r0);
       heap.set(x.subarray(r0 * n, (r0 + m) * n), xOff >> 2);

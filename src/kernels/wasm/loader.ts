@@ -265,7 +265,7 @@ export interface WasmExports {
   packPanels(rows: I32, cols: I32, src: I32, dst: I32): void;
   fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
-  addRows(rows: I32, n: I32, x: I32, bias: I32, out: I32): void;
+  addRows(rows: I32, n: I32, x: I32, tile: I32, out: I32): void;
   firstNonFinite(length: I32, x: I32): I32;
   addInto(length: I32, target: I32, source: I32): void;
   adamStep(

@@ -470,22 +470,28 @@ export function addInto(length: i32, target: usize, source: usize): void {
   }
 }
 
-/** out [rows, n] = x + bias on every row (out may be x). */
-export function addRows(rows: i32, n: i32, x: usize, bias: usize, out: usize): void {
-  const rowBytes = <usize>n << 2;
-  for (let r = 0; r < rows; r++) {
-    const xr = x + <usize>r * rowBytes;
-    const or = out + <usize>r * rowBytes;
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(or + o, f32x4.add(v128.load(xr + o), v128.load(bias + o)));
-    }
-    for (; j < n; j++) {
-      const o = <usize>j << 2;
-      store<f32>(or + o, load<f32>(xr + o) + load<f32>(bias + o));
+/**
+ * out [rows, n] = x + v on every row (out may be x). `tile` holds v four times over ([4, n]):
+ * four rows are 4·n floats, a whole number of vectors for any n, so narrow rows (n = 7: 7
+ * logits) go a vector at a time too instead of by single lanes.
+ */
+export function addRows(rows: i32, n: i32, x: usize, tile: usize, out: usize): void {
+  const blockBytes = <usize>n << 4; // four rows
+  const blocks = rows >> 2;
+  for (let b = 0; b < blocks; b++) {
+    const xb = x + <usize>b * blockBytes;
+    const ob = out + <usize>b * blockBytes;
+    for (let o: usize = 0; o < blockBytes; o += 16) {
+      v128.store(ob + o, f32x4.add(v128.load(xb + o), v128.load(tile + o)));
     }
   }
+  const done = <usize>(blocks << 2) * (<usize>n << 2);
+  const tail = <usize>(rows & 3) * (<usize>n << 2); // under four rows: the tile's first bytes
+  let o: usize = 0;
+  for (; o + 16 <= tail; o += 16) {
+    v128.store(out + done + o, f32x4.add(v128.load(x + done + o), v128.load(tile + o)));
+  }
+  for (; o < tail; o += 4) store<f32>(out + done + o, load<f32>(x + done + o) + load<f32>(tile + o));
 }
 
 /** sums [n] += column sums of g [rows, n]. */
