@@ -19,6 +19,14 @@ export interface CsrMatrix {
   readonly values: FloatArray; // [nnz]
 }
 
+/** One product A · Wᵀ (+ bias) of sparseLinearMany: W [O, F] as PyTorch stores it. */
+export interface SparseProjection {
+  readonly weight: FloatArray; // [O, F]
+  readonly outFeatures: number; // O
+  readonly bias: FloatArray | null; // [O]
+  readonly out: FloatArray; // [rows, O], overwritten
+}
+
 /**
  * A graph's edges j → i grouped by target i (CSR over targets). Edge slot p in
  * ptr[i] .. ptr[i+1] has source src[p]; per-edge arrays ([E, ...]) follow slot order.
@@ -246,6 +254,11 @@ export interface Kernels {
     bias: FloatArray | null,
     out: FloatArray,
   ): void;
+  /**
+   * Several of those products of one A (GATv2's lin_l and lin_r of the same sparse x), each
+   * as sparseLinear computes it: A's structure is read, copied and classified once for all.
+   */
+  sparseLinearMany(a: CsrMatrix, projections: readonly SparseProjection[]): void;
   /**
    * Its backward for the parameters: gradWeight [O, F] = Gᵀ · A and gradBias [O] = column
    * sums of G [rows, O] (either may be null), both overwritten.

@@ -31,7 +31,8 @@
 import type { Variable } from '../autograd/variable.js';
 import type { EdgeIndexInput } from '../graph/edge-index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { AttentionConv } from './attention-conv.js';
+import { linearMany } from '../autograd/ops/linear.js';
+import { type AttentionCall, AttentionConv } from './attention-conv.js';
 import {
   type AttentionLayerOptions,
   type ForwardOptions,
@@ -40,7 +41,7 @@ import {
 } from './attention-options.js';
 import { gatv2Attention } from './functional/gatv2-attention.js';
 import { glorot } from './init.js';
-import type { LayerInputs } from './layer-input.js';
+import { type LayerInputs, isSparseInput } from './layer-input.js';
 import { Linear } from './linear.js';
 import type { AttentionOutput } from './prepared-graph.js';
 
@@ -92,8 +93,7 @@ export class GATv2Conv extends AttentionConv {
   ): AttentionOutput {
     const o = this.options;
     const call = this.begin('GATv2Conv', x, edgeIndex, options);
-    const xl = this.linL.forward(call.xSrc); // [N_src, H·C]
-    const xr = !call.bipartite && o.shareWeights ? xl : this.linR.forward(call.xDst); // [N_dst, H·C]
+    const [xl, xr] = this.project(call); // [N_src, H·C], [N_dst, H·C]
     const edge =
       call.edgeFeatures === null || this.linEdge === null
         ? null
@@ -105,5 +105,18 @@ export class GATv2Conv extends AttentionConv {
       dropScale: this.attentionDropout(call, xl.value.dtype),
     });
     return this.finish(call, out, alpha);
+  }
+
+  /** x^l = lin_l(x_src) and x^r = lin_r(x_dst); one sparse input goes through both at once. */
+  private project(call: AttentionCall): [Variable, Variable] {
+    if (!call.bipartite && this.options.shareWeights) {
+      const xl = this.linL.forward(call.xSrc);
+      return [xl, xl];
+    }
+    if (!call.bipartite && isSparseInput(call.xSrc)) {
+      const [xl, xr] = linearMany(call.xSrc, [this.linL, this.linR]);
+      return [xl!, xr!];
+    }
+    return [this.linL.forward(call.xSrc), this.linR.forward(call.xDst)];
   }
 }

@@ -48,6 +48,7 @@ export async function residentWasmKernels(every: 'all' | 'some'): Promise<Kernel
           }
           return copy;
         }
+        if (Array.isArray(v)) return v.map((inner: unknown) => place(inner, depth));
         if (depth > 0 && typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) {
           const out: Record<string, unknown> = {};
           for (const [key, inner] of Object.entries(v)) out[key] = place(inner, depth - 1);

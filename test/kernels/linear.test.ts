@@ -167,3 +167,70 @@ describe.each(ALL.map((k) => [k.name, k] as const))('%s sparseLinear', (_, k) =>
     }
   });
 });
+
+/** Float64 oracle of A · Wᵀ + b. */
+function oracle(a: CsrMatrix, w: FloatArray, O: number, b: FloatArray | null): Float64Array {
+  const dense = densify(a);
+  const F = a.cols;
+  const y = new Float64Array(a.rows * O);
+  for (let r = 0; r < a.rows; r++) {
+    for (let o = 0; o < O; o++) {
+      let s = b === null ? 0 : b[o]!;
+      for (let c = 0; c < F; c++) s += dense[r * F + c]! * w[o * F + c]!;
+      y[r * O + o] = s;
+    }
+  }
+  return y;
+}
+
+describe.each(ALL.map((k) => [k.name, k] as const))('%s sparseLinearMany', (_, k) => {
+  it.each(['float32', 'float64'] as const)(
+    'each projection as sparseLinear computes it, in one call (%s)',
+    (dtype) => {
+      const rng = new Random(31);
+      // Rows of one value (bag-of-words) and rows of mixed values, as dropout leaves them.
+      const rowValue = (r: number): number => (r % 3 === 0 ? rng.uniformIn(-1, 1) : 0.2);
+      const rows = 37;
+      const F = 90;
+      const a = randomCsr(rows, F, 9, dtype, rng, rowValue);
+      const widths = [16, 7, 0, 52];
+      const projections = widths.map((O, i) => ({
+        weight: randomArray(dtype, O * F, rng),
+        outFeatures: O,
+        bias: i % 2 === 0 ? randomArray(dtype, O, rng) : null,
+        out: allocate(dtype, rows * O).fill(NaN),
+      }));
+      k.sparseLinearMany(a, projections);
+      const tol = dtype === 'float32' ? { atol: 1e-5, rtol: 1e-5 } : { atol: 1e-13, rtol: 1e-12 };
+      for (const p of projections) {
+        const label = `${k.name} ${dtype} O=${p.outFeatures}`;
+        const alone = allocate(dtype, rows * p.outFeatures);
+        k.sparseLinear(a, p.weight, p.outFeatures, p.bias, alone);
+        expect(Array.from(p.out), label).toEqual(Array.from(alone));
+        expectAllClose(p.out, oracle(a, p.weight, p.outFeatures, p.bias), tol, label);
+      }
+    },
+  );
+});
+
+describe('wasm sparseLinearMany with little scratch memory', () => {
+  it('projections too large together go one at a time', async () => {
+    // 2 GiB of memory with all but 1 MiB of it pooled: the scratch arena (what is left of
+    // that MiB above the static data) holds one 300 × 300 projection (its panels and the
+    // staging buffer for W, 720 KB) but not two (panels for both and one staging, 1.08 MB).
+    const k = await loadWasmKernels({ poolStorageBytes: 2 ** 31 - 2 ** 20 });
+    const rng = new Random(32);
+    const [rows, F, O] = [20, 300, 300];
+    const a = randomCsr(rows, F, 12, 'float32', rng);
+    const projections = [0, 1].map(() => ({
+      weight: randomArray('float32', O * F, rng),
+      outFeatures: O,
+      bias: randomArray('float32', O, rng),
+      out: allocate('float32', rows * O).fill(NaN),
+    }));
+    k.sparseLinearMany(a, projections);
+    for (const p of projections) {
+      expectAllClose(p.out, oracle(a, p.weight, O, p.bias), { atol: 1e-5, rtol: 1e-5 }, 'out');
+    }
+  });
+});

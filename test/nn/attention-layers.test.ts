@@ -207,7 +207,7 @@ for (const kind of ['GATConv', 'GATv2Conv'] as const) {
         colIdx: Int32Array.from([1, 0, 2, 2, 0, 1]),
         values: Float64Array.from([1.5, 2, -1, 3, 1, 0.5]),
       };
-      const run = (x: Tensor | CsrMatrix): [Tensor, Tensor] => {
+      const run = (x: Tensor | CsrMatrix): [Tensor, Tensor[]] => {
         const layer = make(kind, {
           inChannels: 3,
           outChannels: 2,
@@ -217,12 +217,15 @@ for (const kind of ['GATConv', 'GATv2Conv'] as const) {
         }).eval();
         const out = layer.forward(x, edges);
         backward(out, randomTensor(out.shape, 10));
-        return [out.value, layer.parameters()[0]!.grad!];
+        return [out.value, layer.parameters().map((p) => p.grad!)];
       };
       const [o1, g1] = run(dense);
       const [o2, g2] = run(csr);
       expectAllClose(o2.data, o1.data, { atol: 1e-12, rtol: 1e-12 }, 'out');
-      expectAllClose(g2.data, g1.data, { atol: 1e-12, rtol: 1e-12 }, 'first weight gradient');
+      // Every parameter: GATv2 projects sparse features through lin_l and lin_r in one call.
+      g1.forEach((g, i) => {
+        expectAllClose(g2[i]!.data, g.data, { atol: 1e-12, rtol: 1e-12 }, `gradient ${i}`);
+      });
     });
 
     it('the same seed gives the same parameters', () => {

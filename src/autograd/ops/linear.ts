@@ -22,6 +22,28 @@ import { expect2d, expectSameDtype } from './validate.js';
 
 /** [N, in] → [N, out] */
 export function linear(x: Variable | CsrMatrix, weight: Variable, bias: Variable | null): Variable {
+  checkParameters(weight, bias);
+  return 'rowPtr' in x ? sparseLinears(x, [{ weight, bias }])[0]! : denseLinear(x, weight, bias);
+}
+
+/** The weight and bias of one map. */
+export interface LinearParameters {
+  readonly weight: Variable; // [out, in]
+  readonly bias: Variable | null; // [out]
+}
+
+/**
+ * linear(a, W_k, b_k) for several maps of one constant sparse a (GATv2's lin_l and lin_r of
+ * the same features): the kernel reads a's structure once for all of them. Each output is
+ * its own op, with its own backward.
+ */
+export function linearMany(a: CsrMatrix, maps: readonly LinearParameters[]): Variable[] {
+  for (const { weight, bias } of maps) checkParameters(weight, bias);
+  return sparseLinears(a, maps);
+}
+
+/** [out, in] of a valid weight (with a bias of [out] and its dtype, if any). */
+function checkParameters(weight: Variable, bias: Variable | null): [number, number] {
   const op = 'linear';
   const [outF, inF] = expect2d(op, 'weight', weight);
   if (bias !== null) {
@@ -32,33 +54,43 @@ export function linear(x: Variable | CsrMatrix, weight: Variable, bias: Variable
     }
     expectSameDtype(op, 'weight', weight, 'bias', bias);
   }
-  return 'rowPtr' in x ? sparseLinear(x, weight, bias, outF, inF) : denseLinear(x, weight, bias);
+  return [outF, inF];
 }
 
-function sparseLinear(
-  a: CsrMatrix,
-  weight: Variable,
-  bias: Variable | null,
-  outF: number,
-  inF: number,
-): Variable {
-  if (a.cols !== inF) {
-    throw new RangeError(
-      `linear: x has ${a.cols} columns, weight expects ${inF} (weight shape ${formatShape(weight.shape)})`,
-    );
+function sparseLinears(a: CsrMatrix, maps: readonly LinearParameters[]): Variable[] {
+  for (const { weight } of maps) {
+    const inF = weight.shape[1]!;
+    if (a.cols !== inF) {
+      throw new RangeError(
+        `linear: x has ${a.cols} columns, weight expects ${inF} (weight shape ${formatShape(weight.shape)})`,
+      );
+    }
   }
   checkCsr('linear', a);
-  const dtype = weight.value.dtype;
-  const out = allocateOverwritten(dtype, a.rows * outF); // [N, out]
-  kernels().sparseLinear(a, weight.data, outF, bias === null ? null : bias.data, out);
-  const inputs = bias === null ? [weight] : [weight, bias];
-  return record('linear', new Tensor(out, [a.rows, outF]), inputs, (g) => {
-    const dW = weight.requiresGrad ? allocateOverwritten(dtype, outF * inF) : null; // [out, in]
-    const db = bias !== null && bias.requiresGrad ? allocate(dtype, outF) : null; // [out]
-    kernels().sparseLinearBackward(a, g.data, outF, dW, db);
-    const grads = [dW === null ? null : new Tensor(dW, weight.shape)];
-    if (bias !== null) grads.push(db === null ? null : new Tensor(db, bias.shape));
-    return grads;
+  const outs = maps.map(({ weight }) =>
+    allocateOverwritten(weight.value.dtype, a.rows * weight.shape[0]!),
+  );
+  kernels().sparseLinearMany(
+    a,
+    maps.map(({ weight, bias }, k) => ({
+      weight: weight.data,
+      outFeatures: weight.shape[0]!,
+      bias: bias === null ? null : bias.data,
+      out: outs[k]!,
+    })),
+  );
+  return maps.map(({ weight, bias }, k) => {
+    const [outF, inF] = [weight.shape[0]!, weight.shape[1]!];
+    const dtype = weight.value.dtype;
+    const inputs = bias === null ? [weight] : [weight, bias];
+    return record('linear', new Tensor(outs[k]!, [a.rows, outF]), inputs, (g) => {
+      const dW = weight.requiresGrad ? allocateOverwritten(dtype, outF * inF) : null; // [out, in]
+      const db = bias !== null && bias.requiresGrad ? allocate(dtype, outF) : null; // [out]
+      kernels().sparseLinearBackward(a, g.data, outF, dW, db);
+      const grads = [dW === null ? null : new Tensor(dW, weight.shape)];
+      if (bias !== null) grads.push(db === null ? null : new Tensor(db, bias.shape));
+      return grads;
+    });
   });
 }
 

@@ -22,7 +22,11 @@ import {
   headDotBackwardReference,
   headDotReference,
 } from './heads.js';
-import { sparseLinearBackwardReference, sparseLinearReference } from './linear.js';
+import {
+  sparseLinearBackwardReference,
+  sparseLinearManyReference,
+  sparseLinearReference,
+} from './linear.js';
 import { spmmReference, spmmTransposedReference } from './spmm.js';
 
 export const referenceKernels: Kernels = {
@@ -46,6 +50,7 @@ export const referenceKernels: Kernels = {
   eluBackward: eluBackwardReference,
   eluBackwardFromOutput: eluBackwardFromOutputReference,
   sparseLinear: sparseLinearReference,
+  sparseLinearMany: sparseLinearManyReference,
   sparseLinearBackward: sparseLinearBackwardReference,
   adamStep: adamStepReference,
 };

@@ -1,6 +1,6 @@
 /** x Wᵀ + b for sparse x and W stored [out, in], with its parameter gradients: reference. */
 import type { FloatArray } from '../../tensor/tensor.js';
-import type { CsrMatrix } from '../kernels.js';
+import type { CsrMatrix, SparseProjection } from '../kernels.js';
 
 /** out[r, o] = bias[o] + Σ_q A[r, c_q] · W[o, c_q] */
 export function sparseLinearReference(
@@ -20,6 +20,14 @@ export function sparseLinearReference(
       for (let o = 0; o < O; o++) out[r * O + o]! += v * weight[o * F + c]!;
     }
   }
+}
+
+/** Each projection as sparseLinearReference computes it. */
+export function sparseLinearManyReference(
+  a: CsrMatrix,
+  projections: readonly SparseProjection[],
+): void {
+  for (const p of projections) sparseLinearReference(a, p.weight, p.outFeatures, p.bias, p.out);
 }
 
 /** gradWeight[o, c] = Σ_r G[r, o] · A[r, c];  gradBias[o] = Σ_r G[r, o] */

@@ -34,7 +34,11 @@ import {
   createEluBackwardFromOutput,
   createFirstNonFinite,
 } from './elementwise.js';
-import { createSparseLinear, createSparseLinearBackward } from './linear.js';
+import {
+  createSparseLinear,
+  createSparseLinearBackward,
+  createSparseLinearMany,
+} from './linear.js';
 import { instantiateKernels, MAXIMUM_PAGES, type SimdChoice } from './loader.js';
 import { WasmStorage } from './storage.js';
 
@@ -113,6 +117,7 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
     eluBackward: createEluBackward(wasm, arena),
     eluBackwardFromOutput: createEluBackwardFromOutput(wasm, arena),
     sparseLinear: createSparseLinear(wasm, arena),
+    sparseLinearMany: createSparseLinearMany(wasm, arena),
     sparseLinearBackward: createSparseLinearBackward(wasm, arena),
     adamStep: createAdamStep(wasm, arena),
   };

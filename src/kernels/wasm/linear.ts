@@ -5,8 +5,8 @@
  * while W (or the weight gradient) stays resident.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
-import type { CsrMatrix } from '../kernels.js';
-import { sparseLinearBackwardReference, sparseLinearReference } from '../reference/linear.js';
+import type { CsrMatrix, SparseProjection } from '../kernels.js';
+import { sparseLinearBackwardReference, sparseLinearManyReference } from '../reference/linear.js';
 import { largestRange, planRanges, type WasmArena } from './arena.js';
 import type { WasmExports } from './loader.js';
 
@@ -17,6 +17,8 @@ type SparseLinear = (
   bias: FloatArray | null,
   out: FloatArray,
 ) => void;
+
+type SparseLinearMany = (a: CsrMatrix, projections: readonly SparseProjection[]) => void;
 
 type SparseLinearBackward = (
   a: CsrMatrix,
@@ -67,43 +69,76 @@ function planRows(
 }
 
 export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseLinear {
-  return (a, weight, O, bias, out) => {
+  const many = createSparseLinearMany(wasm, arena);
+  return (a, weight, outFeatures, bias, out) => {
+    many(a, [{ weight, outFeatures, bias, out }]);
+  };
+}
+
+function onWasm(a: CsrMatrix, projections: readonly SparseProjection[]): boolean {
+  return (
+    a.values instanceof Float32Array &&
+    projections.every(
+      (p) =>
+        p.weight instanceof Float32Array &&
+        p.out instanceof Float32Array &&
+        (p.bias === null || p.bias instanceof Float32Array),
+    )
+  );
+}
+
+/**
+ * Every projection's W is copied in and packed into panels (one staging buffer serves them
+ * all), then each chunk of A's rows is copied in and classified (constantRows) once, and
+ * multiplied by every projection's panels.
+ */
+export function createSparseLinearMany(wasm: WasmExports, arena: WasmArena): SparseLinearMany {
+  const many: SparseLinearMany = (a, projections) => {
     const { rows, cols: F, rowPtr, colIdx, values } = a;
-    if (!(
-      values instanceof Float32Array &&
-      weight instanceof Float32Array &&
-      out instanceof Float32Array &&
-      (bias === null || bias instanceof Float32Array)
-    )) {
-      sparseLinearReference(a, weight, O, bias, out);
+    if (!onWasm(a, projections)) {
+      sparseLinearManyReference(a, projections);
       return;
     }
-    if (rows === 0 || O === 0) return;
-    const fixedBytes = 2 * F * O * 4 + O * 4 + 64;
-    // One byte per row more for spmmPanels' flags (4 per row leaves room for alignment).
-    const plan = planRows(arena, a, O + 1, fixedBytes);
+    const live = projections.filter((p) => p.outFeatures > 0);
+    if (rows === 0 || live.length === 0) return;
+    let widest = 0;
+    let panelFloats = 0;
+    let outFloatsPerRow = 0;
+    for (const p of live) {
+      widest = Math.max(widest, p.outFeatures);
+      panelFloats += F * p.outFeatures + p.outFeatures; // panels and bias
+      outFloatsPerRow += p.outFeatures;
+    }
+    const fixedBytes = (F * widest + panelFloats) * 4 + 64 * (live.length + 1);
+    // One byte per row more for constantRows' flags (4 per row leaves room for alignment).
+    const plan = planRows(arena, a, outFloatsPerRow + 1, fixedBytes);
     if (plan === null) {
-      sparseLinearReference(a, weight, O, bias, out);
+      // Too large together: one projection at a time, or the reference for one alone.
+      if (live.length > 1) for (const p of live) many(a, [p]);
+      else sparseLinearManyReference(a, live);
       return;
     }
     const { bounds, maxRows, maxEntries } = plan;
-    // Values and out already in WebAssembly memory (pooled storage) are used in place.
+    // Values and outputs already in WebAssembly memory (pooled storage) are used in place.
     const valuesAt = arena.residentOffset(values);
-    const outAt = arena.residentOffset(out);
+    const outsAt = live.map((p) => arena.residentOffset(p.out));
     arena.reset();
-    const wOff = arena.alloc(F * O * 4);
-    const panelsOff = arena.alloc(F * O * 4);
-    const biasOff = arena.alloc(O * 4);
+    const wOff = arena.alloc(F * widest * 4);
+    const panels = live.map((p) => arena.alloc(F * p.outFeatures * 4));
+    const biases = live.map((p) => (p.bias === null ? 0 : arena.alloc(p.outFeatures * 4)));
     const flagsOff = arena.alloc(maxRows);
     const ptrOff = arena.alloc((maxRows + 1) * 4);
     const idxOff = arena.alloc(maxEntries * 4);
     const valOff = valuesAt < 0 ? arena.alloc(maxEntries * 4) : 0;
-    const outOff = outAt < 0 ? arena.alloc(maxRows * O * 4) : 0;
+    const outOff = outsAt.some((at) => at < 0) ? arena.alloc(maxRows * widest * 4) : 0;
     const heap = arena.f32;
     const heapI32 = arena.i32;
-    heap.set(weight.subarray(0, O * F), wOff >> 2);
-    wasm.packPanels(O, F, wOff, panelsOff); // Wᵀ [F, O] in panels of 16 columns
-    if (bias !== null) heap.set(bias.subarray(0, O), biasOff >> 2);
+    live.forEach((p, k) => {
+      const O = p.outFeatures;
+      heap.set(p.weight.subarray(0, O * F), wOff >> 2);
+      wasm.packPanels(O, F, wOff, panels[k]!); // Wᵀ [F, O] in panels of 16 columns
+      if (p.bias !== null) heap.set(p.bias.subarray(0, O), biases[k]! >> 2);
+    });
     for (let r = 0; r + 1 < bounds.length; r++) {
       const r0 = bounds[r]!;
       const r1 = bounds[r + 1]!;
@@ -113,12 +148,28 @@ export function createSparseLinear(wasm: WasmExports, arena: WasmArena): SparseL
       heapI32.set(colIdx.subarray(q0, q1), idxOff >> 2);
       if (valuesAt < 0) heap.set(values.subarray(q0, q1), valOff >> 2);
       const vals = valuesAt < 0 ? valOff : valuesAt + q0 * 4;
-      const rowsOut = outAt < 0 ? outOff : outAt + r0 * O * 4;
-      const biasAt = bias === null ? 0 : biasOff;
-      wasm.spmmPanels(r1 - r0, O, ptrOff, idxOff, vals, panelsOff, F, biasAt, rowsOut, flagsOff);
-      if (outAt < 0) out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
+      wasm.constantRows(r1 - r0, ptrOff, vals, flagsOff);
+      live.forEach((p, k) => {
+        const O = p.outFeatures;
+        const outAt = outsAt[k]!;
+        const rowsOut = outAt < 0 ? outOff : outAt + r0 * O * 4;
+        wasm.spmmPanels(
+          r1 - r0,
+          O,
+          ptrOff,
+          idxOff,
+          vals,
+          panels[k]!,
+          F,
+          biases[k]!,
+          rowsOut,
+          flagsOff,
+        );
+        if (outAt < 0) p.out.set(heap.subarray(outOff >> 2, (outOff >> 2) + (r1 - r0) * O), r0 * O);
+      });
     }
   };
+  return many;
 }
 
 export function createSparseLinearBackward(

@@ -44,6 +44,7 @@ export interface WasmExports {
     accumulate: boolean,
   ): void;
   spmmTransposed(rows: I32, n: I32, rowPtr: I32, colIdx: I32, values: I32, b: I32, out: I32): void;
+  constantRows(rows: I32, rowPtr: I32, values: I32, flags: I32): void;
   spmmPanels(
     rows: I32,
     n: I32,
@@ -343,6 +344,7 @@ export async function instantiateKernels(simd: SimdChoice = 'auto'): Promise<Was
     gemm: exportedFunction(exports, 'gemm'),
     spmm: exportedFunction(exports, 'spmm'),
     spmmTransposed: exportedFunction(exports, 'spmmTransposed'),
+    constantRows: exportedFunction(exports, 'constantRows'),
     spmmPanels: exportedFunction(exports, 'spmmPanels'),
     spmmTransposedSums: exportedFunction(exports, 'spmmTransposedSums'),
     gatv2Forward: exportedFunction(exports, 'gatv2Forward'),

@@ -2,7 +2,7 @@
 // into the module's one memory; the host copies inputs in, calls, and copies outputs out.
 export { gemm, gemmPackABytes, gemmPackBBytes } from './gemm';
 export { dropoutCsr } from './sparse-dropout';
-export { spmm, spmmPanels, spmmTransposed, spmmTransposedSums } from './spmm';
+export { constantRows, spmm, spmmPanels, spmmTransposed, spmmTransposedSums } from './spmm';
 
 /** First free byte after the static data: the host's scratch arena starts here. */
 export function heapBase(): usize {

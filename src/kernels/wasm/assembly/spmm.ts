@@ -72,6 +72,29 @@ export function spmm(
 }
 
 /**
+ * flags[r] = 1 where row r of A holds stored values that are all one finite number, else 0
+ * (rows bytes): which sum spmmPanels takes for the row. One pass serves every product of A.
+ */
+export function constantRows(rows: i32, rowPtr: usize, values: usize, flags: usize): void {
+  const base = load<i32>(rowPtr);
+  for (let r = 0; r < rows; r++) {
+    const begin = load<i32>(rowPtr + (<usize>r << 2)) - base;
+    const end = load<i32>(rowPtr + (<usize>(r + 1) << 2)) - base;
+    let same = false;
+    if (begin < end) {
+      const v = load<f32>(values + (<usize>begin << 2));
+      const vv = f32x4.splat(v);
+      let equal = v - v == 0 ? i32x4.splat(-1) : i32x4.splat(0); // all ones when v is finite
+      let q = begin + 1;
+      for (; q + 4 <= end; q += 4) equal = v128.and(equal, f32x4.eq(v128.load(values + (<usize>q << 2)), vv));
+      same = v128.all_true<i32>(equal);
+      for (; q < end; q++) same = same & (load<f32>(values + (<usize>q << 2)) == v);
+    }
+    store<u8>(flags + <usize>r, <u8>same);
+  }
+}
+
+/**
  * out[rows, n] = bias + A · W for A [rows, cols] sparse and W in packPanels' layout (a panel
  * of 16 columns at a time, [cols, 16] each; bias 0: none). Panel by panel, every row of A
  * passes over the panel while it stays in L2, with 16 output columns in four registers.
@@ -79,7 +102,7 @@ export function spmm(
  * A row whose stored values are all one finite v (bag-of-words features, row-normalised, as
  * in Planetoid, and still so after dropout) takes v·Σ W[c] instead of Σ v·W[c]: additions
  * only, one multiply at the end. The two round differently (either is as exact), which is why
- * the choice is per row and written down: `flags` (rows bytes of scratch) gets 1 for such rows.
+ * the choice is per row and written down: `flags` holds constantRows' bytes for these rows.
  * Empty rows get the bias (or zeros); rows holding NaN or ±∞ take the per-entry sum, so those
  * values reach the output as the reference's arithmetic sends them.
  */
@@ -97,21 +120,6 @@ export function spmmPanels(
 ): void {
   const ld = <usize>n << 2;
   const base = load<i32>(rowPtr);
-  for (let r = 0; r < rows; r++) {
-    const begin = load<i32>(rowPtr + (<usize>r << 2)) - base;
-    const end = load<i32>(rowPtr + (<usize>(r + 1) << 2)) - base;
-    let same = false;
-    if (begin < end) {
-      const v = load<f32>(values + (<usize>begin << 2));
-      const vv = f32x4.splat(v);
-      let equal = v - v == 0 ? i32x4.splat(-1) : i32x4.splat(0); // all ones when v is finite
-      let q = begin + 1;
-      for (; q + 4 <= end; q += 4) equal = v128.and(equal, f32x4.eq(v128.load(values + (<usize>q << 2)), vv));
-      same = v128.all_true<i32>(equal);
-      for (; q < end; q++) same = same & (load<f32>(values + (<usize>q << 2)) == v);
-    }
-    store<u8>(flags + <usize>r, <u8>same);
-  }
   const zero = f32x4.splat(0);
   const panelBytes = <usize>cols << 6;
   let p0 = 0;
