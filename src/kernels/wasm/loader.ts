@@ -78,6 +78,8 @@ export interface WasmExports {
     att: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
@@ -117,6 +119,8 @@ export interface WasmExports {
     scoreEdge: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
@@ -156,6 +160,8 @@ export interface WasmExports {
     att: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
@@ -195,6 +201,8 @@ export interface WasmExports {
     scoreEdge: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
