@@ -65,10 +65,17 @@ export interface Gatv2AttentionArgs {
   readonly negativeSlope: number;
   /** Attention dropout: per-edge factor (0 or 1/(1−p)) applied to α, or null. [E, H] */
   readonly dropScale: FloatArray | null;
+  /**
+   * [H·C] the layer's output bias, added to every output row of the forward as the row is
+   * stored (a target without in-edges gets the bias itself), which saves the layer a pass
+   * over its [numDst, H·C] output; null or absent: none. The backward kernels ignore it:
+   * its gradient, the column sums of ∂L/∂out, is the caller's.
+   */
+  readonly bias?: FloatArray | null;
 }
 
 export interface Gatv2ForwardOutputs {
-  readonly out: FloatArray; // [numDst, H·C]   Σ_j dropout(α_ij) x^l_j
+  readonly out: FloatArray; // [numDst, H·C]   Σ_j dropout(α_ij) x^l_j (+ bias)
   readonly alpha: FloatArray; // [E, H]        α before dropout
 }
 
@@ -90,10 +97,12 @@ export interface GatAttentionArgs {
   readonly scoreEdge: FloatArray | null; // [E, H]  <a_edge, W_e e_ji>, slot order
   readonly negativeSlope: number;
   readonly dropScale: FloatArray | null; // [E, H]
+  /** [H·C] output bias, or null / absent: as Gatv2AttentionArgs.bias. */
+  readonly bias?: FloatArray | null;
 }
 
 export interface GatForwardOutputs {
-  readonly out: FloatArray; // [numDst, H·C]
+  readonly out: FloatArray; // [numDst, H·C]   Σ_j dropout(α_ij) x'_j (+ bias)
   readonly alpha: FloatArray; // [E, H]
 }
 

@@ -2,7 +2,7 @@
  * What GATConv and GATv2Conv share around their attention: options, the layer's generator,
  * input checks and graph preparation, the attention-dropout draw, and the output stage
  * (concatenate or average heads, add the residual, add the bias). Each layer supplies its
- * projections and its attention op.
+ * projections and its attention op, which adds the bias itself when it can (fusedBias).
  */
 import { dropoutScale } from '../autograd/ops/dropout.js';
 import { add, addRowVector } from '../autograd/ops/elementwise.js';
@@ -97,12 +97,27 @@ export abstract class AttentionConv extends Module {
     return dropoutScale(call.prepared.graph.src.length * o.heads, o.dropout, call.rng, dtype);
   }
 
-  /** Heads concatenated or averaged, then + residual + bias. */
+  /**
+   * The bias for the attention op to add as it stores each output row, which saves a pass
+   * over the [N_dst, H·C] output: when the heads are concatenated, or there is one, the bias
+   * applies to the attention's output as it is. Averaged heads (null here) take it after the
+   * mean, in finish.
+   */
+  protected fusedBias(): Variable | null {
+    const o = this.options;
+    return o.concat || o.heads === 1 ? this.bias : null;
+  }
+
+  /**
+   * Heads concatenated or averaged, then + residual + bias (the bias already in `attended`
+   * when fusedBias gave it to the attention op; the residual then comes after it, which only
+   * changes the rounding).
+   */
   protected finish(call: AttentionCall, attended: Variable, alphaBySlot: Tensor): AttentionOutput {
     const o = this.options;
     let out = o.concat ? attended : headMean(attended, o.heads);
     if (this.res !== null) out = add(out, this.res.forward(call.xDst));
-    if (this.bias !== null) out = addRowVector(out, this.bias);
+    if (this.bias !== null && this.fusedBias() === null) out = addRowVector(out, this.bias);
     return attentionOutput(out, call.prepared, alphaBySlot);
   }
 }

@@ -99,6 +99,7 @@ export class GATConv extends AttentionConv {
         channels: o.outChannels,
         negativeSlope: o.negativeSlope,
         dropScale: this.attentionDropout(call, hSrc.value.dtype),
+        bias: this.fusedBias(),
       },
     );
     return this.finish(call, out, alpha);

@@ -103,6 +103,7 @@ export class GATv2Conv extends AttentionConv {
       channels: o.outChannels,
       negativeSlope: o.negativeSlope,
       dropScale: this.attentionDropout(call, xl.value.dtype),
+      bias: this.fusedBias(),
     });
     return this.finish(call, out, alpha);
   }

@@ -11,7 +11,8 @@ import {
   noGrad,
   parameter,
 } from '../../src/autograd/variable.js';
-import type { CsrMatrix } from '../../src/kernels/kernels.js';
+import { kernels, setKernels } from '../../src/kernels/backend.js';
+import type { CsrMatrix, Kernels } from '../../src/kernels/kernels.js';
 import { GATConv } from '../../src/nn/gat-conv.js';
 import { GATv2Conv, type GATv2ConvOptions } from '../../src/nn/gatv2-conv.js';
 import { Random } from '../../src/tensor/random.js';
@@ -56,7 +57,9 @@ const cases: Case[] = [
     bipartite: true,
   },
   { name: 'bipartite, self-loops', options: { heads: 2, inChannels: [3, 4] }, bipartite: true },
+  { name: 'one head, mean', options: { heads: 1, concat: false } },
   { name: 'residual, mean', options: { heads: 2, residual: true, concat: false } },
+  { name: 'residual, concat', options: { heads: 2, residual: true } },
   { name: 'no bias, slope 0.1', options: { heads: 2, bias: false, negativeSlope: 0.1 } },
   { name: 'attention dropout in training', options: { heads: 2, dropout: 0.4 }, training: true },
 ];
@@ -171,6 +174,52 @@ for (const kind of ['GATConv', 'GATv2Conv'] as const) {
           [0, 1, 2].reduce((s, f) => s + res.data[k * 3 + f]! * x.data[5 * 3 + f]!, 0),
       );
       expectAllClose(out.data.subarray(5 * 4, 6 * 4), expected, { atol: 1e-12, rtol: 0 }, 'node 5');
+    });
+
+    it('adds its bias in the attention kernel when heads are concatenated or one, else after the mean', () => {
+      for (const [heads, concat, inKernel] of [
+        [2, true, true],
+        [1, false, true],
+        [2, false, false],
+      ] as const) {
+        const layer = make(kind, { inChannels: 3, outChannels: 2, heads, concat, seed: 3 });
+        const bias = layer.bias!.value.data;
+        bias.set(randomTensor(layer.bias!.shape, 7).data);
+        let attentionBias: unknown = 'not called';
+        let addedAfter = 0;
+        const base = kernels();
+        const spy: Kernels = {
+          ...base,
+          gatv2AttentionForward: (args, outputs) => {
+            attentionBias = args.bias;
+            base.gatv2AttentionForward(args, outputs);
+          },
+          gatAttentionForward: (args, outputs) => {
+            attentionBias = args.bias;
+            base.gatAttentionForward(args, outputs);
+          },
+          addRowVector: (x, v, rows, n, out) => {
+            if (v === bias) addedAfter++;
+            base.addRowVector(x, v, rows, n, out);
+          },
+        };
+        const x = randomTensor([N, 3], 8, 'float32');
+        setKernels(spy);
+        let out: Tensor;
+        try {
+          out = noGrad(() => layer.forward(x, edges)).value;
+        } finally {
+          setKernels(base);
+        }
+        const what = `heads ${heads}, concat ${concat}`;
+        expect(attentionBias === bias, `${what}: bias given to the kernel`).toBe(inKernel);
+        expect(addedAfter, `${what}: bias added after`).toBe(inKernel ? 0 : 1);
+        // Either way: the output without a bias, plus the bias on every row.
+        const bare = make(kind, { inChannels: 3, outChannels: 2, heads, concat, seed: 3 });
+        const unbiased = noGrad(() => bare.forward(x, edges)).data;
+        const expected = unbiased.map((v, k) => v + bias[k % bias.length]!);
+        expectAllClose(out.data, expected, { atol: 1e-6, rtol: 1e-6 }, what);
+      }
     });
 
     it('a target whose only incoming edge is its self-loop passes no gradient to the attention vector', () => {

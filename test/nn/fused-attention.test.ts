@@ -1,8 +1,10 @@
 /**
  * The fused attention kernels against the composed reference (gather → add → LeakyReLU →
- * dot → segment softmax → scatter), forward and backward, and against finite differences.
+ * dot → segment softmax → scatter), forward and backward, and against finite differences;
+ * with an output bias, against the composition followed by addRowVector.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addRowVector } from '../../src/autograd/ops/elementwise.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { type Variable, backward, parameter } from '../../src/autograd/variable.js';
 import { kernels, setKernels } from '../../src/kernels/backend.js';
@@ -53,6 +55,13 @@ function dropScaleFor(length: number, seed: number): Float64Array {
   const s = new Float64Array(length);
   for (let i = 0; i < length; i++) s[i] = rng.uniform() < 0.3 ? 0 : 1 / 0.7;
   return s;
+}
+
+/** The gradients of `vars` after back-propagating `upstream` from run()'s output. */
+function gradsOf(run: () => Variable, vars: readonly Variable[], upstream: Tensor): Tensor[] {
+  vars.forEach((v) => v.zeroGrad());
+  backward(run(), upstream);
+  return vars.map((v) => v.grad ?? Tensor.zeros(v.shape, v.value.dtype));
 }
 
 const cases = [
@@ -211,7 +220,118 @@ for (const impl of implementations) {
         );
         expect(r.mismatches).toEqual([]);
       });
+
+      it(`GATv2 with an output bias: composed + addRowVector, and gradcheck: ${label}`, () => {
+        const xl = parameter(randomTensor([numSrc, HC], 71));
+        const xr = parameter(randomTensor([numDst, HC], 72));
+        const att = parameter(randomTensor([1, c.heads, c.channels], 73));
+        const edgeT = c.edge ? randomTensor([E, HC], 74) : null;
+        const edgeE = edgeT === null ? null : parameter(edgeT);
+        const edgeS = edgeT === null ? null : parameter(permuteRows(edgeT, edgeOfSlot));
+        const bias = parameter(randomTensor([HC], 75));
+        const upstream = randomTensor([numDst, HC], 76);
+        const fused = (): Variable =>
+          gatv2Attention(graph, xl, xr, edgeS, att, { ...opts, dropScale: dropSlot, bias }).out;
+        const composed = (): Variable =>
+          addRowVector(
+            gatv2AttentionComposed(edges, xl, xr, edgeE, att, {
+              heads: c.heads,
+              numDst,
+              negativeSlope: 0.2,
+              dropScale: dropEdgeOrder,
+            }).out,
+            bias,
+          );
+        // The last two targets have no in-edges: their rows are the bias.
+        expectAllClose(fused().data, composed().data, tight, 'out');
+        const gf = gradsOf(fused, [xl, xr, att, bias, ...(edgeS ? [edgeS] : [])], upstream);
+        const gr = gradsOf(composed, [xl, xr, att, bias, ...(edgeE ? [edgeE] : [])], upstream);
+        for (let k = 0; k < 4; k++)
+          expectAllClose(gf[k]!.data, gr[k]!.data, tight, ['xl', 'xr', 'att', 'bias'][k]);
+        if (c.edge)
+          expectAllClose(gf[4]!.data, permuteRows(gr[4]!, edgeOfSlot).data, tight, 'edge');
+
+        const inputs = [
+          randomTensor([numSrc, HC], 81),
+          randomTensor([numDst, HC], 82),
+          randomTensor([HC], 83),
+          randomTensor([HC], 84),
+        ];
+        if (c.edge) inputs.push(randomTensor([E, HC], 85));
+        const r = gradcheck(
+          (xl, xr, att, bias, edge) =>
+            gatv2Attention(graph, xl, xr, edge ?? null, att, {
+              ...opts,
+              dropScale: dropSlot,
+              bias,
+            }).out,
+          inputs,
+        );
+        expect(r.mismatches).toEqual([]);
+      });
+
+      it(`GAT with an output bias: composed + addRowVector, and gradcheck: ${label}`, () => {
+        const x = parameter(randomTensor([numSrc, HC], 91));
+        const s = parameter(randomTensor([numSrc, c.heads], 92));
+        const t = parameter(randomTensor([numDst, c.heads], 93));
+        const seT = c.edge ? randomTensor([E, c.heads], 94) : null;
+        const seE = seT === null ? null : parameter(seT);
+        const seS = seT === null ? null : parameter(permuteRows(seT, edgeOfSlot));
+        const bias = parameter(randomTensor([1, HC], 95)); // any shape of H·C elements
+        const upstream = randomTensor([numDst, HC], 96);
+        const fused = (): Variable =>
+          gatAttention(graph, x, s, t, seS, { ...opts, dropScale: dropSlot, bias }).out;
+        const composed = (): Variable =>
+          addRowVector(
+            gatAttentionComposed(edges, x, s, t, seE, {
+              heads: c.heads,
+              numDst,
+              negativeSlope: 0.2,
+              dropScale: dropEdgeOrder,
+            }).out,
+            bias,
+          );
+        expectAllClose(fused().data, composed().data, tight, 'out');
+        const gf = gradsOf(fused, [x, s, t, bias, ...(seS ? [seS] : [])], upstream);
+        const gr = gradsOf(composed, [x, s, t, bias, ...(seE ? [seE] : [])], upstream);
+        for (let k = 0; k < 4; k++)
+          expectAllClose(gf[k]!.data, gr[k]!.data, tight, ['x', 'scoreSrc', 'scoreDst', 'bias'][k]);
+        expect(gf[3]!.shape).toEqual([1, HC]);
+        if (c.edge)
+          expectAllClose(gf[4]!.data, permuteRows(gr[4]!, edgeOfSlot).data, tight, 'scoreEdge');
+
+        const inputs = [
+          randomTensor([numSrc, HC], 101),
+          randomTensor([numSrc, c.heads], 102),
+          randomTensor([numDst, c.heads], 103),
+          randomTensor([HC], 104),
+        ];
+        if (c.edge) inputs.push(randomTensor([E, c.heads], 105));
+        const r = gradcheck(
+          (x, s, t, bias, se) =>
+            gatAttention(graph, x, s, t, se ?? null, { ...opts, dropScale: dropSlot, bias }).out,
+          inputs,
+        );
+        expect(r.mismatches).toEqual([]);
+      });
     }
+
+    it('an output bias of the wrong size or dtype is refused', () => {
+      const edges = { src: Int32Array.from([0, 1]), dst: Int32Array.from([0, 0]) };
+      const { graph } = sortByTarget(edges, 2, 2);
+      const xl = parameter(randomTensor([2, 4], 111));
+      const att = parameter(randomTensor([4], 112));
+      const run = (bias: Variable): unknown =>
+        gatv2Attention(graph, xl, xl, null, att, {
+          heads: 2,
+          channels: 2,
+          negativeSlope: 0.2,
+          dropScale: null,
+          bias,
+        });
+      expect(() => run(parameter(randomTensor([3], 113)))).toThrow(/bias must have H·C = 4/);
+      expect(() => run(parameter(randomTensor([4], 114, 'float32')))).toThrow(/dtype/);
+    });
 
     it('a target with no incoming edge gets zeros and passes no gradient', () => {
       const edges = { src: Int32Array.from([0, 1]), dst: Int32Array.from([0, 0]) };

@@ -944,17 +944,18 @@ export async function createParallelKernels(
 
   const gatv2AttentionForward = (args: Gatv2AttentionArgs, outputs: Gatv2ForwardOutputs): void => {
     const { graph, heads: H, channels: C, xl, xr, edge, att, dropScale } = args;
+    const bias = args.bias ?? null;
     const { out, alpha } = outputs;
     const HC = H * C;
     const bounds = attentionBounds(
       graph,
       HC,
-      f32(xl) && f32(xr) && f32OrNull(edge) && f32(att) && f32OrNull(dropScale),
+      f32(xl) && f32(xr) && f32OrNull(edge) && f32(att) && f32OrNull(dropScale) && f32OrNull(bias),
     );
     if (
       bounds === null ||
       !(f32(xl) && f32(xr) && f32OrNull(edge) && f32(att) && f32OrNull(dropScale)) ||
-      !(f32(out) && f32(alpha))
+      !(f32(out) && f32(alpha) && f32OrNull(bias))
     ) {
       base.gatv2AttentionForward(args, outputs);
       return;
@@ -967,6 +968,7 @@ export async function createParallelKernels(
     const sEdge = s.float32OrNull(edge);
     const sAtt = s.float32(att);
     const sDrop = s.float32OrNull(dropScale);
+    const sBias = s.float32OrNull(bias);
     const sOut = s.float32(out, false);
     const sAlpha = s.float32(alpha, false);
     const jobs = handles.map((_, w): Job | null => {
@@ -983,6 +985,7 @@ export async function createParallelKernels(
           edge: sEdge,
           att: sAtt,
           dropScale: sDrop,
+          bias: sBias,
         },
         outputs: { out: rows(sOut, t0, t1, HC), alpha: sAlpha },
       };
@@ -1064,6 +1067,7 @@ export async function createParallelKernels(
           edge: sEdge,
           att: sAtt,
           dropScale: sDrop,
+          bias: null, // forward only: not sent to the worker
         },
         alpha: sAlpha,
         gradOut: rows(sGradOut, t0, t1, HC),
@@ -1094,6 +1098,7 @@ export async function createParallelKernels(
 
   const gatAttentionForward = (args: GatAttentionArgs, outputs: GatForwardOutputs): void => {
     const { graph, heads: H, channels: C, x, scoreSrc, scoreDst, scoreEdge, dropScale } = args;
+    const bias = args.bias ?? null;
     const { out, alpha } = outputs;
     const HC = H * C;
     const ok =
@@ -1102,13 +1107,14 @@ export async function createParallelKernels(
       f32(scoreDst) &&
       f32OrNull(scoreEdge) &&
       f32OrNull(dropScale) &&
+      f32OrNull(bias) &&
       f32(out) &&
       f32(alpha);
     const bounds = attentionBounds(graph, HC, ok);
     if (
       bounds === null ||
       !(f32(x) && f32(scoreSrc) && f32(scoreDst) && f32OrNull(scoreEdge)) ||
-      !(f32OrNull(dropScale) && f32(out) && f32(alpha))
+      !(f32OrNull(dropScale) && f32OrNull(bias) && f32(out) && f32(alpha))
     ) {
       base.gatAttentionForward(args, outputs);
       return;
@@ -1121,6 +1127,7 @@ export async function createParallelKernels(
     const sScoreDst = s.float32(scoreDst);
     const sScoreEdge = s.float32OrNull(scoreEdge);
     const sDrop = s.float32OrNull(dropScale);
+    const sBias = s.float32OrNull(bias);
     const sOut = s.float32(out, false);
     const sAlpha = s.float32(alpha, false);
     const jobs = handles.map((_, w): Job | null => {
@@ -1137,6 +1144,7 @@ export async function createParallelKernels(
           scoreDst: rows(sScoreDst, t0, t1, H),
           scoreEdge: sScoreEdge,
           dropScale: sDrop,
+          bias: sBias,
         },
         outputs: { out: rows(sOut, t0, t1, HC), alpha: sAlpha },
       };
@@ -1222,6 +1230,7 @@ export async function createParallelKernels(
           scoreDst: rows(sScoreDst, t0, t1, H),
           scoreEdge: sScoreEdge,
           dropScale: sDrop,
+          bias: null, // forward only: not sent to the worker
         },
         alpha: sAlpha,
         gradOut: rows(sGradOut, t0, t1, HC),

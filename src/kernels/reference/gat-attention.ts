@@ -2,12 +2,13 @@
  * Fused GAT attention, reference version (DESIGN.md §1–2).
  *
  * The scores are per node (s_j = <a_src, x'_j>, t_i = <a_dst, x'_i>), so per edge only
- *   e_ij = LeakyReLU(s_j + t_i (+ edge score)),  α = segment softmax,  out_i = Σ_j dropout(α_ij) x'_j
+ *   e_ij = LeakyReLU(s_j + t_i (+ edge score)),  α = segment softmax,
+ *   out_i = Σ_j dropout(α_ij) x'_j (+ bias)
  * remains; backward needs α [E, H] and the scores, nothing of size [E, H, C].
  */
 import type { FloatArray } from '../../tensor/tensor.js';
 import type { GatAttentionArgs, GatBackwardOutputs, GatForwardOutputs } from '../kernels.js';
-import { SOFTMAX_EPS } from './gatv2-attention.js';
+import { SOFTMAX_EPS, addBiasRow } from './gatv2-attention.js';
 
 export function gatAttentionForwardReference(
   args: GatAttentionArgs,
@@ -23,6 +24,7 @@ export function gatAttentionForwardReference(
     scoreEdge,
     negativeSlope: slope,
     dropScale,
+    bias,
   } = args;
   const { out, alpha } = outputs;
   const { ptr, src } = graph;
@@ -31,7 +33,10 @@ export function gatAttentionForwardReference(
   for (let i = 0; i < graph.numDst; i++) {
     const begin = ptr[i]!;
     const end = ptr[i + 1]!;
-    if (begin === end) continue;
+    if (begin === end) {
+      addBiasRow(out, bias, i * HC, HC); // no in-edges: the row is the bias alone
+      continue;
+    }
     for (let h = 0; h < H; h++) {
       const t = scoreDst[i * H + h]!;
       let max = -Infinity;
@@ -59,6 +64,7 @@ export function gatAttentionForwardReference(
         for (let c = 0; c < C; c++) out[oi + c]! += w * x[xj + c]!;
       }
     }
+    addBiasRow(out, bias, i * HC, HC);
   }
 }
 

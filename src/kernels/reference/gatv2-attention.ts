@@ -4,7 +4,7 @@
  * For each target i and head h, over its incoming edges j (one CSR segment):
  *   z_ij = x^l_j + x^r_i (+ edge_ij),  e_ij = <a_h, LeakyReLU(z_ij)>,
  *   α_ij = exp(e_ij − max_k e_ik) / (Σ_k exp(e_ik − max) + 1e-16),
- *   out_i = Σ_j dropout(α_ij) x^l_j.
+ *   out_i = Σ_j dropout(α_ij) x^l_j (+ bias).
  * Only α [E, H] is kept; backward recomputes z_ij, so no [E, H, C] buffer ever exists.
  */
 import type { FloatArray } from '../../tensor/tensor.js';
@@ -13,11 +13,26 @@ import type { Gatv2AttentionArgs, Gatv2BackwardOutputs, Gatv2ForwardOutputs } fr
 /** PyG's softmax adds this to the denominator. */
 export const SOFTMAX_EPS = 1e-16;
 
+/**
+ * out[row ..] += bias for a finished output row of `width` floats: added after the sum, as
+ * the layer's separate bias pass did, so that float64 results do not change.
+ */
+export function addBiasRow(
+  out: FloatArray,
+  bias: FloatArray | null | undefined,
+  row: number,
+  width: number,
+): void {
+  if (bias === null || bias === undefined) return;
+  for (let k = 0; k < width; k++) out[row + k]! += bias[k]!;
+}
+
 export function gatv2AttentionForwardReference(
   args: Gatv2AttentionArgs,
   outputs: Gatv2ForwardOutputs,
 ): void {
-  const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope: slope, dropScale } = args;
+  const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope: slope } = args;
+  const { dropScale, bias } = args;
   const { out, alpha } = outputs;
   const { ptr, src } = graph;
   const HC = H * C;
@@ -25,7 +40,10 @@ export function gatv2AttentionForwardReference(
   for (let i = 0; i < graph.numDst; i++) {
     const begin = ptr[i]!;
     const end = ptr[i + 1]!;
-    if (begin === end) continue;
+    if (begin === end) {
+      addBiasRow(out, bias, i * HC, HC); // no in-edges: the row is the bias alone
+      continue;
+    }
     for (let h = 0; h < H; h++) {
       const hc = h * C;
       const ri = i * HC + hc;
@@ -58,6 +76,7 @@ export function gatv2AttentionForwardReference(
         for (let c = 0; c < C; c++) out[ri + c]! += w * xl[lj + c]!;
       }
     }
+    addBiasRow(out, bias, i * HC, HC);
   }
 }
 

@@ -282,6 +282,7 @@ export function createGatv2Forward(
 ): Gatv2Forward {
   return (args, outputs) => {
     const { graph, heads: H, channels: C, xl, xr, edge, att, negativeSlope, dropScale } = args;
+    const bias = args.bias ?? null;
     const { out, alpha } = outputs;
     const HC = H * C;
     const kernel = headsKernels(H, C) ? 'gatv2ForwardHeads' : 'gatv2Forward';
@@ -292,6 +293,7 @@ export function createGatv2Forward(
       isFloat32(edge) &&
       isFloat32(att) &&
       isFloat32(dropScale) &&
+      isFloat32(bias) &&
       isFloat32(out) &&
       isFloat32(alpha) &&
       HC > 0 &&
@@ -299,7 +301,7 @@ export function createGatv2Forward(
       runByTargets(
         arena,
         graph,
-        [input(xl, graph.numSrc * HC), input(att, HC)],
+        [input(xl, graph.numSrc * HC), input(att, HC), input(bias, HC)],
         [input(xr, HC), output(out, HC)],
         [input(edge, HC), input(dropScale, H), output(alpha, H)],
         scratchBytes(H, C, capacity, 0),
@@ -307,7 +309,7 @@ export function createGatv2Forward(
           numDst,
           ptr,
           src,
-          [xlOff, attOff],
+          [xlOff, attOff, biasOff],
           [xrOff, outOff],
           [edgeOff, dropOff, alphaOff],
           scratch,
@@ -324,6 +326,7 @@ export function createGatv2Forward(
             attOff!,
             negativeSlope,
             dropOff!,
+            biasOff!,
             outOff!,
             alphaOff!,
             scratch,
@@ -434,6 +437,7 @@ export function createGatForward(
       negativeSlope,
       dropScale,
     } = args;
+    const bias = args.bias ?? null;
     const { out, alpha } = outputs;
     const HC = H * C;
     const kernel = headsKernels(H, C) ? 'gatForwardHeads' : 'gatForward';
@@ -444,6 +448,7 @@ export function createGatForward(
       isFloat32(scoreDst) &&
       isFloat32(scoreEdge) &&
       isFloat32(dropScale) &&
+      isFloat32(bias) &&
       isFloat32(out) &&
       isFloat32(alpha) &&
       HC > 0 &&
@@ -451,7 +456,7 @@ export function createGatForward(
       runByTargets(
         arena,
         graph,
-        [input(x, graph.numSrc * HC), input(scoreSrc, graph.numSrc * H)],
+        [input(x, graph.numSrc * HC), input(scoreSrc, graph.numSrc * H), input(bias, HC)],
         [input(scoreDst, H), output(out, HC)],
         [input(scoreEdge, H), input(dropScale, H), output(alpha, H)],
         scratchBytes(H, C, capacity, 0),
@@ -459,7 +464,7 @@ export function createGatForward(
           numDst,
           ptr,
           src,
-          [xOff, srcScoreOff],
+          [xOff, srcScoreOff, biasOff],
           [dstScoreOff, outOff],
           [edgeScoreOff, dropOff, alphaOff],
           scratch,
@@ -476,6 +481,7 @@ export function createGatForward(
             edgeScoreOff!,
             negativeSlope,
             dropOff!,
+            biasOff!,
             outOff!,
             alphaOff!,
             scratch,

@@ -79,6 +79,8 @@ export interface WasmExports {
     att: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
@@ -118,6 +120,8 @@ export interface WasmExports {
     scoreEdge: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
@@ -157,6 +161,8 @@ export interface WasmExports {
     att: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,
@@ -196,6 +202,8 @@ export interface WasmExports {
     scoreEdge: I32,
     slope: F32,
     dropScale: I32,
+    /** [H·C] output bias added to every row, 0: none. */
+    bias: I32,
     out: I32,
     alpha: I32,
     scratch: I32,

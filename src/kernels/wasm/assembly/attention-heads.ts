@@ -13,7 +13,8 @@
 // - The forward accumulates a row in registers, a block of up to eight vectors (C = 8: the
 //   four heads of a group) over all of a target's edges, and stores it once, instead of
 //   loading and storing it for every edge; it sums the softmax numerators and scales the
-//   block by 1/Σ at the end.
+//   block by 1/Σ at the end, adding the layer's output bias there when there is one
+//   (`bias` ≠ 0, tested once per group or chunk of a target, outside the loops over edges).
 // - The backward computes the dot products <g_i, x_j> in a first pass (cached per edge), two
 //   edges at a time with g_i loaded once (GAT scatters α̃·g_i into gradX there too), then
 //   goes through the edges once more: GATv2 two at a time, sharing the loads of x^r_i, att
@@ -297,7 +298,7 @@ function normalise(alpha: usize, begin: i32, end: i32, heads: i32, hsumInv: usiz
  */
 // @ts-ignore: decorator
 @inline
-function sumGroup<V, D, S>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, inv: v128, zeros: usize, outRow: usize): void {
+function sumGroup<V, D, S>(begin: i32, end: i32, heads: i32, g: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, inv: v128, zeros: usize, bias: usize, outRow: usize): void {
   const nv = <i32>sizeof<V>();
   const headB = <usize>nv << 4;
   const stride = <usize>heads << 2;
@@ -331,15 +332,29 @@ function sumGroup<V, D, S>(begin: i32, end: i32, heads: i32, g: i32, src: usize,
   }
   const out = outRow + groupOff;
   const i0 = lane(inv, 0), i1 = lane(inv, 1), i2 = lane(inv, 2), i3 = lane(inv, 3);
-  v128.store(out, f32x4.mul(a0, i0));
-  v128.store(out + headB, f32x4.mul(a1, i1));
-  v128.store(out + 2 * headB, f32x4.mul(a2, i2));
-  v128.store(out + 3 * headB, f32x4.mul(a3, i3));
+  if (bias == 0) {
+    v128.store(out, f32x4.mul(a0, i0));
+    v128.store(out + headB, f32x4.mul(a1, i1));
+    v128.store(out + 2 * headB, f32x4.mul(a2, i2));
+    v128.store(out + 3 * headB, f32x4.mul(a3, i3));
+    if (nv == 2) {
+      v128.store(out + 16, f32x4.mul(b0, i0));
+      v128.store(out + headB + 16, f32x4.mul(b1, i1));
+      v128.store(out + 2 * headB + 16, f32x4.mul(b2, i2));
+      v128.store(out + 3 * headB + 16, f32x4.mul(b3, i3));
+    }
+    return;
+  }
+  const bG = bias + groupOff;
+  v128.store(out, madd(a0, i0, v128.load(bG)));
+  v128.store(out + headB, madd(a1, i1, v128.load(bG + headB)));
+  v128.store(out + 2 * headB, madd(a2, i2, v128.load(bG + 2 * headB)));
+  v128.store(out + 3 * headB, madd(a3, i3, v128.load(bG + 3 * headB)));
   if (nv == 2) {
-    v128.store(out + 16, f32x4.mul(b0, i0));
-    v128.store(out + headB + 16, f32x4.mul(b1, i1));
-    v128.store(out + 2 * headB + 16, f32x4.mul(b2, i2));
-    v128.store(out + 3 * headB + 16, f32x4.mul(b3, i3));
+    v128.store(out + 16, madd(b0, i0, v128.load(bG + 16)));
+    v128.store(out + headB + 16, madd(b1, i1, v128.load(bG + headB + 16)));
+    v128.store(out + 2 * headB + 16, madd(b2, i2, v128.load(bG + 2 * headB + 16)));
+    v128.store(out + 3 * headB + 16, madd(b3, i3, v128.load(bG + 3 * headB + 16)));
   }
 }
 
@@ -349,7 +364,7 @@ function sumGroup<V, D, S>(begin: i32, end: i32, heads: i32, g: i32, src: usize,
  */
 // @ts-ignore: decorator
 @inline
-function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: usize, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, outRow: usize): void {
+function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: usize, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, bias: usize, outRow: usize): void {
   const stride = <usize>heads << 2;
   let a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
   let at = <usize>begin * stride + (<usize>h << 2);
@@ -365,10 +380,18 @@ function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: 
   }
   const out = outRow + off;
   const inv = v128.load32_splat(hsumInv + (<usize>h << 2));
-  v128.store(out, f32x4.mul(a0, inv));
-  if (count > 1) v128.store(out + 16, f32x4.mul(a1, inv));
-  if (count > 2) v128.store(out + 32, f32x4.mul(a2, inv));
-  if (count > 3) v128.store(out + 48, f32x4.mul(a3, inv));
+  if (bias == 0) {
+    v128.store(out, f32x4.mul(a0, inv));
+    if (count > 1) v128.store(out + 16, f32x4.mul(a1, inv));
+    if (count > 2) v128.store(out + 32, f32x4.mul(a2, inv));
+    if (count > 3) v128.store(out + 48, f32x4.mul(a3, inv));
+    return;
+  }
+  const b = bias + off;
+  v128.store(out, madd(a0, inv, v128.load(b)));
+  if (count > 1) v128.store(out + 16, madd(a1, inv, v128.load(b + 16)));
+  if (count > 2) v128.store(out + 32, madd(a2, inv, v128.load(b + 32)));
+  if (count > 3) v128.store(out + 48, madd(a3, inv, v128.load(b + 48)));
 }
 
 /**
@@ -378,12 +401,12 @@ function sumChunk<D>(count: i32, begin: i32, end: i32, heads: i32, h: i32, off: 
  */
 // @ts-ignore: decorator
 @inline
-function weightedSum<V, D>(vecs: i32, begin: i32, end: i32, heads: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, outRow: usize, sparse: bool): void {
+function weightedSum<V, D>(vecs: i32, begin: i32, end: i32, heads: i32, src: usize, x: usize, gather: usize, rowBytes: usize, alpha: usize, dropScale: usize, hsumInv: usize, zeros: usize, bias: usize, outRow: usize, sparse: bool): void {
   if (sizeof<V>() != 8) {
     for (let g = 0; g < heads >> 2; g++) {
       const inv = v128.load(hsumInv + (<usize>g << 4));
-      if (hasDrop<D>(dropScale) || sparse) sumGroup<V, D, On>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, outRow);
-      else sumGroup<V, D, Off>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, outRow);
+      if (hasDrop<D>(dropScale) || sparse) sumGroup<V, D, On>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, bias, outRow);
+      else sumGroup<V, D, Off>(begin, end, heads, g, src, x, gather, rowBytes, alpha, dropScale, inv, zeros, bias, outRow);
     }
     return;
   }
@@ -392,12 +415,12 @@ function weightedSum<V, D>(vecs: i32, begin: i32, end: i32, heads: i32, src: usi
     const hOff = <usize>h * headB;
     let o: usize = 0;
     for (; o + 64 <= headB; o += 64) {
-      sumChunk<D>(4, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+      sumChunk<D>(4, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow);
     }
     const tail = <i32>(headB - o) >> 4;
-    if (tail == 3) sumChunk<D>(3, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
-    else if (tail == 2) sumChunk<D>(2, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
-    else if (tail == 1) sumChunk<D>(1, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow);
+    if (tail == 3) sumChunk<D>(3, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow);
+    else if (tail == 2) sumChunk<D>(2, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow);
+    else if (tail == 1) sumChunk<D>(1, begin, end, heads, h, hOff + o, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow);
   }
   normalise(alpha, begin, end, heads, hsumInv);
 }
@@ -481,7 +504,7 @@ function groupScore<E>(vecs: i32, row: usize, xrG: usize, edgeRow: usize, attG: 
 
 // @ts-ignore: decorator
 @inline
-function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, bias: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
   const rowBytes = (<usize>(heads * vecs)) << 4;
   const stride = <usize>heads << 2;
   const groupBytes = <usize>vecsOf<V>(vecs) << 6;
@@ -494,7 +517,8 @@ function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: us
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
     if (begin == end) {
-      for (let o: usize = 0; o < rowBytes; o += 16) v128.store(outRow + o, zero());
+      // No in-edges: the row is the bias, or zeros.
+      for (let o: usize = 0; o < rowBytes; o += 16) v128.store(outRow + o, bias == 0 ? zero() : v128.load(bias + o));
       continue;
     }
     const xrRow = xr + <usize>i * rowBytes;
@@ -526,17 +550,17 @@ function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: us
       }
     }
     const sparse = softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
-    weightedSum<V, D>(vecs, begin, end, heads, src, xl, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow, sparse);
+    weightedSum<V, D>(vecs, begin, end, heads, src, xl, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow, sparse);
   }
 }
 
-function gatv2ForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+function gatv2ForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, bias: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
   if (edge == 0) {
-    if (dropScale == 0) gatv2ForwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-    else gatv2ForwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    if (dropScale == 0) gatv2ForwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+    else gatv2ForwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
   } else {
-    if (dropScale == 0) gatv2ForwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-    else gatv2ForwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    if (dropScale == 0) gatv2ForwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+    else gatv2ForwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
   }
 }
 
@@ -553,6 +577,7 @@ export function gatv2ForwardHeads(
   att: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
@@ -560,9 +585,9 @@ export function gatv2ForwardHeads(
 ): void {
   const vecs = channels >> 2;
   const slopeV = f32x4.splat(slope);
-  if (vecs == 2) gatv2ForwardVariant<C8>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-  else if (vecs == 1) gatv2ForwardVariant<C4>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-  else gatv2ForwardVariant<CAny>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  if (vecs == 2) gatv2ForwardVariant<C8>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+  else if (vecs == 1) gatv2ForwardVariant<C4>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+  else gatv2ForwardVariant<CAny>(numDst, heads, vecs, ptr, src, xl, xr, edge, att, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,7 +596,7 @@ export function gatv2ForwardHeads(
 
 // @ts-ignore: decorator
 @inline
-function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, bias: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
   const rowBytes = (<usize>(heads * vecs)) << 4;
   const stride = <usize>heads << 2;
   const hsumInv = scratch;
@@ -582,7 +607,8 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
     if (begin == end) {
-      for (let o: usize = 0; o < rowBytes; o += 16) v128.store(outRow + o, zero());
+      // No in-edges: the row is the bias, or zeros.
+      for (let o: usize = 0; o < rowBytes; o += 16) v128.store(outRow + o, bias == 0 ? zero() : v128.load(bias + o));
       continue;
     }
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
@@ -613,17 +639,17 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
       }
       v128.store(hsumInv + g, f32x4.div(k(K_ONE), f32x4.add(sum, k(K_EPS))));
     }
-    weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, outRow, v128.any_true(f32x4.lt(lowest, k(K_EXP_MIN))));
+    weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow, v128.any_true(f32x4.lt(lowest, k(K_EXP_MIN))));
   }
 }
 
-function gatForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
+function gatForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, bias: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
   if (scoreEdge == 0) {
-    if (dropScale == 0) gatForwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-    else gatForwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    if (dropScale == 0) gatForwardKernel<V, Off, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+    else gatForwardKernel<V, Off, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
   } else {
-    if (dropScale == 0) gatForwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-    else gatForwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+    if (dropScale == 0) gatForwardKernel<V, On, Off>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+    else gatForwardKernel<V, On, On>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
   }
 }
 
@@ -640,6 +666,7 @@ export function gatForwardHeads(
   scoreEdge: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
@@ -647,9 +674,9 @@ export function gatForwardHeads(
 ): void {
   const vecs = channels >> 2;
   const slopeV = f32x4.splat(slope);
-  if (vecs == 2) gatForwardVariant<C8>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-  else if (vecs == 1) gatForwardVariant<C4>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
-  else gatForwardVariant<CAny>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, out, alpha, scratch, gatherCapacity);
+  if (vecs == 2) gatForwardVariant<C8>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+  else if (vecs == 1) gatForwardVariant<C4>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
+  else gatForwardVariant<CAny>(numDst, heads, vecs, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slopeV, dropScale, bias, out, alpha, scratch, gatherCapacity);
 }
 
 // ---------------------------------------------------------------------------------------------

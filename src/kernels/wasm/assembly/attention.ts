@@ -15,6 +15,12 @@
 // end made inert; "One head" below), and H a multiple of 4 with C not (heads as lanes;
 // "Heads as lanes" below). Other shapes (H = 2, 3, 5, ...) take the generic per-head code.
 // The host pads every buffer by 16 bytes, so a vector may be read from anywhere in one.
+//
+// `bias` (H·C floats, or 0 for none) is the layer's output bias, added where each output row
+// is stored: a row summed in memory starts as the bias instead of zeros, a row summed in
+// registers and scaled by 1/Σ at the end is stored as acc·(1/Σ) + bias. Whether there is one
+// is tested per target, outside the loops over edges; a target without in-edges gets the
+// bias as its row.
 import {
   axpy,
   copyRow,
@@ -60,6 +66,14 @@ function zeroRow(row: usize, len: i32): void {
   let c = 0;
   for (; c + 4 <= len; c += 4) v128.store(row + (<usize>c << 2), f32x4.splat(0));
   for (; c < len; c++) setF32(row, c, 0);
+}
+
+/** Starts an output row that the edges are summed into: the bias, or zeros without one. */
+// @ts-ignore: decorator
+@inline
+function startRow(row: usize, bias: usize, len: i32): void {
+  if (bias == 0) zeroRow(row, len);
+  else copyRow(row, bias, len);
 }
 
 /** Bytes of the per-head scratch before the gather buffer. */
@@ -278,17 +292,18 @@ export function gatv2Forward(
   att: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
   gatherCapacity: i32,
 ): void {
   if (heads == 1) {
-    gatv2ForwardOneHead(numDst, channels, ptr, src, xl, xr, edge, att, slope, dropScale, out, alpha, scratch, gatherCapacity);
+    gatv2ForwardOneHead(numDst, channels, ptr, src, xl, xr, edge, att, slope, dropScale, bias, out, alpha, scratch, gatherCapacity);
     return;
   }
   if (headLanesForward(heads, channels)) {
-    gatv2ForwardHeadLanes(numDst, heads, channels, ptr, src, xl, xr, edge, att, slope, dropScale, out, alpha, scratch, gatherCapacity);
+    gatv2ForwardHeadLanes(numDst, heads, channels, ptr, src, xl, xr, edge, att, slope, dropScale, bias, out, alpha, scratch, gatherCapacity);
     return;
   }
   const width = heads * channels;
@@ -303,7 +318,7 @@ export function gatv2Forward(
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
-    zeroRow(outRow, width);
+    startRow(outRow, bias, width);
     if (begin == end) continue;
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
@@ -564,17 +579,18 @@ export function gatForward(
   scoreEdge: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
   gatherCapacity: i32,
 ): void {
   if (heads == 1) {
-    gatForwardOneHead(numDst, channels, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slope, dropScale, out, alpha, scratch, gatherCapacity);
+    gatForwardOneHead(numDst, channels, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slope, dropScale, bias, out, alpha, scratch, gatherCapacity);
     return;
   }
   if (headLanesForward(heads, channels)) {
-    gatForwardHeadLanes(numDst, heads, channels, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slope, dropScale, out, alpha, scratch, gatherCapacity);
+    gatForwardHeadLanes(numDst, heads, channels, ptr, src, x, scoreSrc, scoreDst, scoreEdge, slope, dropScale, bias, out, alpha, scratch, gatherCapacity);
     return;
   }
   const width = heads * channels;
@@ -589,7 +605,7 @@ export function gatForward(
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
-    zeroRow(outRow, width);
+    startRow(outRow, bias, width);
     if (begin == end) continue;
     // Each row is read once, but loading them in a tight loop first lets the misses overlap.
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
@@ -1242,14 +1258,14 @@ function setFourRows(dst: usize, r0: usize, r1: usize, r2: usize, r3: usize, w: 
   if (tail != 0) mergeTail(dst + o, fourTerms(r0, r1, r2, r3, o, w0, w1, w2, w3), v128.load(dst + o), tailMask);
 }
 
-/** Zeroes C = 4·full + tail floats. */
+/** The row of a target without in-edges, C = 4·full + tail floats: the bias, or zeros. */
 // @ts-ignore: decorator
 @inline
-function zeroTail(dst: usize, full: i32, tail: i32): void {
+function startTail(dst: usize, bias: usize, full: i32, tail: i32): void {
   const fullBytes = <usize>full << 4;
   let o: usize = 0;
-  for (; o < fullBytes; o += 16) v128.store(dst + o, f32x4.splat(0));
-  if (tail != 0) storeTail(dst + o, f32x4.splat(0), tail);
+  for (; o < fullBytes; o += 16) v128.store(dst + o, bias == 0 ? f32x4.splat(0) : v128.load(bias + o));
+  if (tail != 0) storeTail(dst + o, bias == 0 ? f32x4.splat(0) : v128.load(bias + o), tail);
 }
 
 /** Σ_k w_k·r_k at byte offset o, with r_k the addresses in the lanes of `rows`. */
@@ -1280,26 +1296,37 @@ function blockTerms2(rows: v128, w: v128, o: usize): v128 {
   );
 }
 
-/** dst[0..C) ·= s, C = 4·full + tail. */
+/** dst[0..C) = dst·s (+ bias when bias ≠ 0), C = 4·full + tail. */
 // @ts-ignore: decorator
 @inline
-function scaleRow(dst: usize, s: v128, full: i32, tail: i32, tailMask: v128): void {
+function scaleRow(dst: usize, s: v128, bias: usize, full: i32, tail: i32, tailMask: v128): void {
   const fullBytes = <usize>full << 4;
   let o: usize = 0;
-  for (; o < fullBytes; o += 16) v128.store(dst + o, f32x4.mul(v128.load(dst + o), s));
+  if (bias == 0) {
+    for (; o < fullBytes; o += 16) v128.store(dst + o, f32x4.mul(v128.load(dst + o), s));
+  } else {
+    for (; o < fullBytes; o += 16) v128.store(dst + o, madd(v128.load(dst + o), s, v128.load(bias + o)));
+  }
   if (tail != 0) {
     const old = v128.load(dst + o);
-    mergeTail(dst + o, f32x4.mul(old, s), old, tailMask);
+    const v = bias == 0 ? f32x4.mul(old, s) : madd(old, s, v128.load(bias + o));
+    mergeTail(dst + o, v, old, tailMask);
   }
 }
 
-/** Stores vector k of a row of C ≤ 16 floats: whole, the C mod 4 tail, or nothing. */
+/**
+ * Stores vector k of a row of C ≤ 16 floats, acc·inv (+ the bias's vector k when bias ≠ 0):
+ * whole, the C mod 4 tail, or nothing (then the bias is not read: past its padding).
+ */
 // @ts-ignore: decorator
 @inline
-function storeRowPart(dst: usize, v: v128, k: i32, channels: i32): void {
+function storeRowPart(dst: usize, acc: v128, inv: v128, bias: usize, k: i32, channels: i32): void {
   const left = channels - 4 * k;
-  if (left >= 4) v128.store(dst + (<usize>k << 4), v);
-  else if (left > 0) storeTail(dst + (<usize>k << 4), v, left);
+  if (left <= 0) return;
+  const o = <usize>k << 4;
+  const v = bias == 0 ? f32x4.mul(acc, inv) : madd(acc, inv, v128.load(bias + o));
+  if (left >= 4) v128.store(dst + o, v);
+  else storeTail(dst + o, v, left);
 }
 
 /**
@@ -1316,11 +1343,12 @@ function blockWeights(dropScale: usize, p: i32, numerators: v128, valid: v128): 
 /**
  * The softmax and weighted sum of a segment whose first block of scores is `e0` (lanes past
  * the end −∞) and, when it has more than four edges, whose later scores are in alpha, with
- * `max` their lane-wise maximum: writes α and out_i = Σ dropout(α)·x_j. Rows whose weight is
- * 0 are skipped as in the reference (tested before normalising: numerator·scale = 0, the same
- * unless α·scale underflows where numerator·scale does not). With `numerators` (a constant),
- * alpha already holds the segment's softmax numerators e^(e − max) (e0 and max unused), and
- * only its own lanes of alpha are rewritten: the lanes past the end keep the bits read there.
+ * `max` their lane-wise maximum: writes α and out_i = Σ dropout(α)·x_j (+ bias). Rows whose
+ * weight is 0 are skipped as in the reference (tested before normalising: numerator·scale =
+ * 0, the same unless α·scale underflows where numerator·scale does not). With `numerators`
+ * (a constant), alpha already holds the segment's softmax numerators e^(e − max) (e0 and max
+ * unused), and only its own lanes of alpha are rewritten: the lanes past the end keep the
+ * bits read there.
  */
 // @ts-ignore: decorator
 @inline
@@ -1338,6 +1366,7 @@ function softmaxAndSumOneHead(
   gathered: usize,
   laneRows: v128,
   zero: v128,
+  bias: usize,
   outRow: usize,
   channels: i32,
   full: i32,
@@ -1415,12 +1444,12 @@ function softmaxAndSumOneHead(
   }
   const inv = f32x4.div(fconst(F_ONE), f32x4.add(allSum(sum), fconst(F_EPS)));
   if (small) {
-    storeRowPart(outRow, f32x4.mul(acc0, inv), 0, channels);
-    storeRowPart(outRow, f32x4.mul(acc1, inv), 1, channels);
-    storeRowPart(outRow, f32x4.mul(acc2, inv), 2, channels);
-    storeRowPart(outRow, f32x4.mul(acc3, inv), 3, channels);
+    storeRowPart(outRow, acc0, inv, bias, 0, channels);
+    storeRowPart(outRow, acc1, inv, bias, 1, channels);
+    storeRowPart(outRow, acc2, inv, bias, 2, channels);
+    storeRowPart(outRow, acc3, inv, bias, 3, channels);
   }
-  else scaleRow(outRow, inv, full, tail, tailMask);
+  else scaleRow(outRow, inv, bias, full, tail, tailMask);
   const alpha0 = f32x4.mul(n0, inv);
   v128.store(alpha + (<usize>begin << 2), numerators ? v128.bitselect(alpha0, first, valid0) : alpha0);
   if (more) {
@@ -1468,6 +1497,7 @@ function softmaxAndSumAllOneHead(
   rowBytes: usize,
   laneRows: v128,
   zero: v128,
+  bias: usize,
   out: usize,
   channels: i32,
   full: i32,
@@ -1485,8 +1515,8 @@ function softmaxAndSumAllOneHead(
       const begin = i32At(ptr, i) - base;
       const end = i32At(ptr, i + 1) - base;
       const outRow = out + <usize>i * rowBytes;
-      if (begin == end) zeroTail(outRow, full, tail);
-      else softmaxAndSumOneHead(true, zero, zero, alpha, dropScale, src, begin, end, x, rowBytes, 0, laneRows, zero, outRow, channels, full, tail, tailMask);
+      if (begin == end) startTail(outRow, bias, full, tail);
+      else softmaxAndSumOneHead(true, zero, zero, alpha, dropScale, src, begin, end, x, rowBytes, 0, laneRows, zero, bias, outRow, channels, full, tail, tailMask);
     }
   }
 }
@@ -1554,6 +1584,7 @@ function gatForwardOneHead(
   scoreEdge: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
@@ -1577,7 +1608,7 @@ function gatForwardOneHead(
       const t = f32x4.splat(f32At(scoreDst, i));
       shiftScores(alpha, begin, end, gatSegmentScores(alpha, src, begin, end, scoreSrc, t, scoreEdge, slopeV, zeroV));
     }
-    softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, x, rowBytes, laneRows, zeroV, out, channels, full, tail, tailMask);
+    softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, x, rowBytes, laneRows, zeroV, bias, out, channels, full, tail, tailMask);
     return;
   }
   for (let i = 0; i < numDst; i++) {
@@ -1585,14 +1616,14 @@ function gatForwardOneHead(
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
     if (begin == end) {
-      zeroTail(outRow, full, tail);
+      startTail(outRow, bias, full, tail);
       continue;
     }
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
     const t = f32x4.splat(f32At(scoreDst, i));
     const max = gatSegmentScores(alpha, src, begin, end, scoreSrc, t, scoreEdge, slopeV, zeroV);
     const e0 = v128.load(alpha + (<usize>begin << 2));
-    softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
+    softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, bias, outRow, channels, full, tail, tailMask);
   }
 }
 
@@ -1807,6 +1838,7 @@ function gatv2ForwardOneHead(
   att: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
@@ -1830,7 +1862,7 @@ function gatv2ForwardOneHead(
       const xrRow = xr + <usize>i * rowBytes;
       shiftScores(alpha, begin, end, gatv2SegmentScores(alpha, src, begin, end, xl, rowBytes, 0, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV));
     }
-    softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, xl, rowBytes, laneRows, zeroV, out, channels, full, tail, tailMask);
+    softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, xl, rowBytes, laneRows, zeroV, bias, out, channels, full, tail, tailMask);
     return;
   }
   for (let i = 0; i < numDst; i++) {
@@ -1838,14 +1870,14 @@ function gatv2ForwardOneHead(
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
     if (begin == end) {
-      zeroTail(outRow, full, tail);
+      startTail(outRow, bias, full, tail);
       continue;
     }
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
     const max = gatv2SegmentScores(alpha, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
     const e0 = v128.load(alpha + (<usize>begin << 2));
-    softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, outRow, channels, full, tail, tailMask);
+    softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, bias, outRow, channels, full, tail, tailMask);
   }
 }
 
@@ -2379,6 +2411,7 @@ function gatForwardHeadLanes(
   scoreEdge: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
@@ -2398,7 +2431,7 @@ function gatForwardHeadLanes(
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
-    zeroRow(outRow, width);
+    startRow(outRow, bias, width);
     if (begin == end) continue;
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
     const dstAt = (<usize>(i * heads)) << 2;
@@ -2435,6 +2468,7 @@ function gatv2ForwardHeadLanes(
   att: usize,
   slope: f32,
   dropScale: usize,
+  bias: usize,
   out: usize,
   alpha: usize,
   scratch: usize,
@@ -2459,7 +2493,7 @@ function gatv2ForwardHeadLanes(
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     const outRow = out + <usize>i * rowBytes;
-    zeroRow(outRow, width);
+    startRow(outRow, bias, width);
     if (begin == end) continue;
     transposeRow(xrT, xr + <usize>i * rowBytes, groups, channels);
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
