@@ -18,7 +18,12 @@ import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
-import { randomDropScale, randomF32, randomTargetGraph } from '../helpers/attention-inputs.js';
+import {
+  randomF32,
+  randomGatArgs,
+  randomGatv2Args,
+  randomTargetGraph,
+} from '../helpers/attention-inputs.js';
 import { implementations } from '../helpers/implementations.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
@@ -142,17 +147,7 @@ describe('GATv2 attention forward with an output bias', () => {
       const HC = H * C;
       const graph = randomGraph(rng);
       const E = graph.src.length;
-      const args: Gatv2AttentionArgs = {
-        graph,
-        heads: H,
-        channels: C,
-        xl: randomF32(graph.numSrc * HC, rng),
-        xr: randomF32(graph.numDst * HC, rng),
-        edge: c.withEdge ? randomF32(E * HC, rng) : null,
-        att: randomF32(HC, rng),
-        negativeSlope: 0.2,
-        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-      };
+      const args: Gatv2AttentionArgs = randomGatv2Args(graph, c, rng);
       checkAll(args, graph.numDst, HC, E * H, gatv2Forward, randomF32(HC, rng, 3), rng);
     });
   });
@@ -166,17 +161,7 @@ describe('GAT attention forward with an output bias', () => {
       const HC = H * C;
       const graph = randomGraph(rng);
       const E = graph.src.length;
-      const args: GatAttentionArgs = {
-        graph,
-        heads: H,
-        channels: C,
-        x: randomF32(graph.numSrc * HC, rng),
-        scoreSrc: randomF32(graph.numSrc * H, rng, 2),
-        scoreDst: randomF32(graph.numDst * H, rng, 2),
-        scoreEdge: c.withEdge ? randomF32(E * H, rng, 2) : null,
-        negativeSlope: 0.2,
-        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-      };
+      const args: GatAttentionArgs = randomGatArgs(graph, c, rng);
       checkAll(args, graph.numDst, HC, E * H, gatForward, randomF32(HC, rng, 3), rng);
     });
   });

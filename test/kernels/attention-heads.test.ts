@@ -15,6 +15,8 @@ import {
   copyOrNull,
   randomDropScale,
   randomF32,
+  randomGatArgs,
+  randomGatv2Args,
   randomTargetGraph,
 } from '../helpers/attention-inputs.js';
 import { type AttentionKernels, uncachedAttention } from '../helpers/uncached-attention.js';
@@ -149,24 +151,8 @@ describe('wasm GATv2 attention, H and C multiples of 4', () => {
   cases.forEach((c, index) => {
     it(label(c), () => {
       const rng = new Random(500 + index);
-      const { heads: H, channels: C } = c;
-      const HC = H * C;
       const graph = randomGraph(19, 23, rng, c.hubDegree);
-      const E = graph.src.length;
-      checkGatv2(
-        {
-          graph,
-          heads: H,
-          channels: C,
-          xl: randomF32(graph.numSrc * HC, rng),
-          xr: randomF32(graph.numDst * HC, rng),
-          edge: c.withEdge ? randomF32(E * HC, rng) : null,
-          att: randomF32(HC, rng),
-          negativeSlope: 0.2,
-          dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-        },
-        rng,
-      );
+      checkGatv2(randomGatv2Args(graph, c, rng), rng);
     });
   });
 });
@@ -175,25 +161,9 @@ describe('wasm GAT attention, H and C multiples of 4', () => {
   cases.forEach((c, index) => {
     it(label(c), () => {
       const rng = new Random(700 + index);
-      const { heads: H, channels: C } = c;
-      const HC = H * C;
+      const HC = c.heads * c.channels;
       const graph = randomGraph(19, 23, rng, c.hubDegree);
-      const E = graph.src.length;
-      checkGat(
-        {
-          graph,
-          heads: H,
-          channels: C,
-          x: randomF32(graph.numSrc * HC, rng),
-          scoreSrc: randomF32(graph.numSrc * H, rng, 2),
-          scoreDst: randomF32(graph.numDst * H, rng, 2),
-          scoreEdge: c.withEdge ? randomF32(E * H, rng, 2) : null,
-          negativeSlope: 0.2,
-          dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-        },
-        randomF32(graph.numDst * HC, rng),
-        rng,
-      );
+      checkGat(randomGatArgs(graph, c, rng), randomF32(graph.numDst * HC, rng), rng);
     });
   });
 });

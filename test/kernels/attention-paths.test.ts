@@ -14,6 +14,8 @@ import {
   copyOrNull,
   randomDropScale,
   randomF32,
+  randomGatArgs,
+  randomGatv2Args,
   randomTargetGraph,
 } from '../helpers/attention-inputs.js';
 import { type AttentionKernels, uncachedAttention } from '../helpers/uncached-attention.js';
@@ -56,17 +58,11 @@ describe('wasm attention backward without the dot-product cache', () => {
         const HC = H * C;
         const graph = randomGraph(21, 17, rng, 40);
         const E = graph.src.length;
-        const args: Gatv2AttentionArgs = {
+        const args: Gatv2AttentionArgs = randomGatv2Args(
           graph,
-          heads: H,
-          channels: C,
-          xl: randomF32(graph.numSrc * HC, rng),
-          xr: randomF32(graph.numDst * HC, rng),
-          edge: withExtras ? randomF32(E * HC, rng) : null,
-          att: randomF32(HC, rng),
-          negativeSlope: 0.2,
-          dropScale: withExtras ? randomDropScale(E * H, rng, 0.5) : null,
-        };
+          { heads: H, channels: C, withEdge: withExtras, withDrop: withExtras, dropP: 0.5 },
+          rng,
+        );
         const alpha = new Float32Array(E * H);
         referenceKernels.gatv2AttentionForward(args, {
           out: new Float32Array(graph.numDst * HC),
@@ -104,17 +100,11 @@ describe('wasm attention backward without the dot-product cache', () => {
         const HC = H * C;
         const graph = randomGraph(21, 17, rng, 40);
         const E = graph.src.length;
-        const args: GatAttentionArgs = {
+        const args: GatAttentionArgs = randomGatArgs(
           graph,
-          heads: H,
-          channels: C,
-          x: randomF32(graph.numSrc * HC, rng),
-          scoreSrc: randomF32(graph.numSrc * H, rng, 2),
-          scoreDst: randomF32(graph.numDst * H, rng, 2),
-          scoreEdge: withExtras ? randomF32(E * H, rng, 2) : null,
-          negativeSlope: 0.2,
-          dropScale: withExtras ? randomDropScale(E * H, rng, 0.5) : null,
-        };
+          { heads: H, channels: C, withEdge: withExtras, withDrop: withExtras, dropP: 0.5 },
+          rng,
+        );
         const alpha = new Float32Array(E * H);
         referenceKernels.gatAttentionForward(args, {
           out: new Float32Array(graph.numDst * HC),

@@ -22,7 +22,12 @@ import { GATConv } from '../../src/nn/gat-conv.js';
 import { Random } from '../../src/tensor/random.js';
 import { allocateInt32, Tensor } from '../../src/tensor/tensor.js';
 import { expectAllClose } from '../helpers/allclose.js';
-import { randomDropScale, randomF32, randomTargetGraph } from '../helpers/attention-inputs.js';
+import {
+  randomF32,
+  randomGatArgs,
+  randomGatv2Args,
+  randomTargetGraph,
+} from '../helpers/attention-inputs.js';
 
 const F32 = { atol: 1e-4, rtol: 1e-4 };
 
@@ -267,17 +272,7 @@ describe('parallel GATv2 attention', () => {
       const graph =
         c.empty === true ? emptyGraph(19, c.numDst) : randomGraph(19, c.numDst, rng, c.hubDegree);
       const E = graph.src.length;
-      const args = {
-        graph,
-        heads: H,
-        channels: C,
-        xl: randomF32(graph.numSrc * HC, rng),
-        xr: randomF32(graph.numDst * HC, rng),
-        edge: c.withEdge ? randomF32(E * HC, rng) : null,
-        att: randomF32(HC, rng),
-        negativeSlope: 0.2,
-        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-      };
+      const args = randomGatv2Args(graph, c, rng);
       const outStart = randomF32(graph.numDst * HC, rng);
       const expected = { out: Float32Array.from(outStart), alpha: randomF32(E * H, rng) };
       referenceKernels.gatv2AttentionForward(args, expected);
@@ -339,17 +334,7 @@ describe('parallel GAT attention', () => {
       const graph =
         c.empty === true ? emptyGraph(19, c.numDst) : randomGraph(19, c.numDst, rng, c.hubDegree);
       const E = graph.src.length;
-      const args = {
-        graph,
-        heads: H,
-        channels: C,
-        x: randomF32(graph.numSrc * HC, rng),
-        scoreSrc: randomF32(graph.numSrc * H, rng, 2),
-        scoreDst: randomF32(graph.numDst * H, rng, 2),
-        scoreEdge: c.withEdge ? randomF32(E * H, rng, 2) : null,
-        negativeSlope: 0.2,
-        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-      };
+      const args = randomGatArgs(graph, c, rng);
       const outStart = randomF32(graph.numDst * HC, rng);
       const expected = { out: Float32Array.from(outStart), alpha: randomF32(E * H, rng) };
       referenceKernels.gatAttentionForward(args, expected);

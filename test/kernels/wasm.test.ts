@@ -13,8 +13,9 @@ import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
 import {
   copyOrNull,
-  randomDropScale,
   randomF32,
+  randomGatArgs,
+  randomGatv2Args,
   randomTargetGraph,
 } from '../helpers/attention-inputs.js';
 import { residentWasmKernels } from '../helpers/resident.js';
@@ -387,17 +388,7 @@ describe('wasm GATv2 attention', () => {
       const HC = H * C;
       const graph = randomGraph(19, 23, rng, c.hubDegree);
       const E = graph.src.length;
-      const args = {
-        graph,
-        heads: H,
-        channels: C,
-        xl: randomF32(graph.numSrc * HC, rng),
-        xr: randomF32(graph.numDst * HC, rng),
-        edge: c.withEdge ? randomF32(E * HC, rng) : null,
-        att: randomF32(HC, rng),
-        negativeSlope: c.slope ?? 0.2,
-        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-      };
+      const args = randomGatv2Args(graph, c, rng);
       const expected = { out: randomF32(graph.numDst * HC, rng), alpha: randomF32(E * H, rng) };
       referenceKernels.gatv2AttentionForward(args, expected);
       const gradOut = randomF32(graph.numDst * HC, rng);
@@ -444,17 +435,7 @@ describe('wasm GAT attention', () => {
       const HC = H * C;
       const graph = randomGraph(19, 23, rng, c.hubDegree);
       const E = graph.src.length;
-      const args = {
-        graph,
-        heads: H,
-        channels: C,
-        x: randomF32(graph.numSrc * HC, rng),
-        scoreSrc: randomF32(graph.numSrc * H, rng, 2),
-        scoreDst: randomF32(graph.numDst * H, rng, 2),
-        scoreEdge: c.withEdge ? randomF32(E * H, rng, 2) : null,
-        negativeSlope: c.slope ?? 0.2,
-        dropScale: c.withDrop ? randomDropScale(E * H, rng) : null,
-      };
+      const args = randomGatArgs(graph, c, rng);
       const expected = { out: randomF32(graph.numDst * HC, rng), alpha: randomF32(E * H, rng) };
       referenceKernels.gatAttentionForward(args, expected);
       const gradOut = randomF32(graph.numDst * HC, rng);
