@@ -163,7 +163,11 @@ function packB(
   }
 }
 
-/** C[MR × NR tile] += Apanel · Bpanel over kc; only the mr × nr corner is written back. */
+/**
+ * C[MR × NR tile] += Apanel · Bpanel over kc, or = when `overwrite` (the first block of k of
+ * a product that does not accumulate: C is then neither zeroed first nor read); only the
+ * mr × nr corner is written back.
+ */
 // @ts-ignore: decorator
 @inline
 function microKernel(
@@ -174,6 +178,7 @@ function microKernel(
   ldc: usize,
   mr: i32,
   nr: i32,
+  overwrite: bool,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
@@ -201,7 +206,20 @@ function microKernel(
     ap += MR << 2;
     bp += NR << 2;
   }
-  if (mr == MR && nr == NR) {
+  if (mr == MR && nr == NR && overwrite) {
+    let q = c;
+    v128.store(q, c00);
+    v128.store(q, c01, 16);
+    q += ldc;
+    v128.store(q, c10);
+    v128.store(q, c11, 16);
+    q += ldc;
+    v128.store(q, c20);
+    v128.store(q, c21, 16);
+    q += ldc;
+    v128.store(q, c30);
+    v128.store(q, c31, 16);
+  } else if (mr == MR && nr == NR) {
     let q = c;
     v128.store(q, f32x4.add(v128.load(q), c00));
     v128.store(q, f32x4.add(v128.load(q, 16), c01), 16);
@@ -227,7 +245,8 @@ function microKernel(
       const row = c + <usize>r * ldc;
       for (let j = 0; j < nr; j++) {
         const o = row + (<usize>j << 2);
-        store<f32>(o, load<f32>(o) + load<f32>(tile + ((<usize>(r * NR + j)) << 2)));
+        const t = load<f32>(tile + ((<usize>(r * NR + j)) << 2));
+        store<f32>(o, overwrite ? t : load<f32>(o) + t);
       }
     }
   }
@@ -256,12 +275,14 @@ export function gemm(
   if (gemmSkinny(transA, transB, m, n, k, a, lda, b, ldb, c, accumulate, packBBuf, KC * NC * 4)) {
     return;
   }
-  if (!accumulate) memory.fill(c, 0, (<usize>m * <usize>n) << 2);
+  // The first block of k overwrites C unless accumulating; with no k at all, C is zero.
+  if (!accumulate && k == 0) memory.fill(c, 0, (<usize>m * <usize>n) << 2);
   const ldc = <usize>n << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
+      const overwrite = !accumulate && pc == 0;
       packB(transB, b, ldb, pc, kc, jc, nc, packBBuf);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
@@ -279,6 +300,7 @@ export function gemm(
               ldc,
               mr,
               nr,
+              overwrite,
             );
           }
         }
