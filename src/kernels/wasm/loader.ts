@@ -272,7 +272,6 @@ export interface WasmExports {
   transpose(rows: I32, cols: I32, src: I32, dst: I32): void;
   transposeStrips(rows: I32, cols: I32, src: I32, dst: I32): void;
   packPanels(rows: I32, cols: I32, src: I32, dst: I32): void;
-  fillRows(rows: I32, n: I32, bias: I32, out: I32): void;
   columnSums(rows: I32, n: I32, g: I32, sums: I32): void;
   addRows(rows: I32, n: I32, x: I32, tile: I32, out: I32): void;
   firstNonFinite(length: I32, x: I32): I32;
@@ -373,7 +372,6 @@ export async function instantiateKernels(simd: SimdChoice = 'auto'): Promise<Was
     transpose: exportedFunction(exports, 'transpose'),
     transposeStrips: exportedFunction(exports, 'transposeStrips'),
     packPanels: exportedFunction(exports, 'packPanels'),
-    fillRows: exportedFunction(exports, 'fillRows'),
     columnSums: exportedFunction(exports, 'columnSums'),
     addRows: exportedFunction(exports, 'addRows'),
     firstNonFinite: exportedFunction(exports, 'firstNonFinite'),

@@ -426,13 +426,6 @@ export function packPanels(rows: i32, cols: i32, src: usize, dst: usize): void {
   }
 }
 
-/** Every row of out [rows, n] set to bias [n]. */
-export function fillRows(rows: i32, n: i32, bias: usize, out: usize): void {
-  const rowBytes = <usize>n << 2;
-  for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rowBytes, bias, rowBytes);
-}
-
-/** target[i] += source[i] for i < length. */
 /**
  * The index of the first NaN or ±∞ in x[0 .. length), or −1: x·0 is 0 for finite x and NaN
  * otherwise, so four lanes are tested with a multiply and a compare; only a block that holds
@@ -458,6 +451,7 @@ export function firstNonFinite(length: i32, x: usize): i32 {
   return -1;
 }
 
+/** target[i] += source[i] for i < length. */
 export function addInto(length: i32, target: usize, source: usize): void {
   let i = 0;
   for (; i + 4 <= length; i += 4) {

@@ -16,5 +16,5 @@ export {
   headDot,
   headDotBackward,
 } from './attention';
-export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, fillRows, firstNonFinite, packPanels, transpose, transposeStrips } from './elementwise';
+export { adamStep, addInto, addRows, columnSums, dropout, elu, eluBackward, eluBackwardFromOutput, firstNonFinite, packPanels, transpose, transposeStrips } from './elementwise';
 export { gatBackwardHeads, gatForwardHeads, gatv2BackwardHeads, gatv2ForwardHeads } from './attention-heads';
