@@ -21,6 +21,7 @@
 // registers and scaled by 1/Σ at the end is stored as acc·(1/Σ) + bias. Whether there is one
 // is tested per target, outside the loops over edges; a target without in-edges gets the
 // bias as its row.
+import { touchNextSources } from './prefetch';
 import {
   axpy,
   copyRow,
@@ -314,6 +315,7 @@ export function gatv2Forward(
   const base = i32At(ptr, 0);
   const slopeV = f32x4.splat(slope);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -322,6 +324,7 @@ export function gatv2Forward(
     if (begin == end) continue;
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
 
     for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
     for (let p = begin; p < end; p++) {
@@ -379,6 +382,8 @@ export function gatv2Forward(
       }
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /** Partial sums of <a, b> over one head's C channels (C a multiple of 4). */
@@ -492,6 +497,7 @@ export function gatv2Backward(
   const cache = gather + <usize>max(gatherCapacity, 1) * rowBytes;
   const base = i32At(ptr, 0);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -500,6 +506,7 @@ export function gatv2Backward(
     const xrRow = xr + <usize>i * rowBytes;
     const gxrRow = gradXr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     const cached = end - begin <= cacheEdges;
 
     // Σ_k α_ik ∂L/∂α_ik per head, with ∂L/∂α_ik = scale · <g_i, x^l_k>.
@@ -565,6 +572,8 @@ export function gatv2Backward(
       }
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 export function gatForward(
@@ -601,6 +610,7 @@ export function gatForward(
   const base = i32At(ptr, 0);
   const slopeV = f32x4.splat(slope);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -609,6 +619,7 @@ export function gatForward(
     if (begin == end) continue;
     // Each row is read once, but loading them in a tight loop first lets the misses overlap.
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
     for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
     for (let p = begin; p < end; p++) {
       const j = i32At(src, p);
@@ -651,6 +662,8 @@ export function gatForward(
       }
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /** gatBackward's two passes over one target's edges when H and C are multiples of 4. */
@@ -762,12 +775,15 @@ export function gatBackward(
   const base = i32At(ptr, 0);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
   const slopeV = f32x4.splat(slope);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
     for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
     if (fourHeads) {
       const cache = end - begin <= cacheEdges ? gather + <usize>max(gatherCapacity, 1) * rowBytes : 0;
@@ -807,6 +823,8 @@ export function gatBackward(
       }
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /** out[r, h] = <x[r, h·C ..], att[h·C ..]> for rows r; out [rows, H]. */
@@ -1611,6 +1629,7 @@ function gatForwardOneHead(
     softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, x, rowBytes, laneRows, zeroV, bias, out, channels, full, tail, tailMask);
     return;
   }
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1620,11 +1639,14 @@ function gatForwardOneHead(
       continue;
     }
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, 4);
     const t = f32x4.splat(f32At(scoreDst, i));
     const max = gatSegmentScores(alpha, src, begin, end, scoreSrc, t, scoreEdge, slopeV, zeroV);
     const e0 = v128.load(alpha + (<usize>begin << 2));
     softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, bias, outRow, channels, full, tail, tailMask);
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /** <att, LeakyReLU(z)> of four edges' z (chunks at byte offset o), added into the four partial sums. */
@@ -1865,6 +1887,7 @@ function gatv2ForwardOneHead(
     softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, xl, rowBytes, laneRows, zeroV, bias, out, channels, full, tail, tailMask);
     return;
   }
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1875,10 +1898,13 @@ function gatv2ForwardOneHead(
     }
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
     const max = gatv2SegmentScores(alpha, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
     const e0 = v128.load(alpha + (<usize>begin << 2));
     softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, bias, outRow, channels, full, tail, tailMask);
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /**
@@ -1998,12 +2024,15 @@ function gatBackwardOneHead(
   const slopeV = f32x4.splat(slope);
   const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, 4);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, 4);
     const cached = end - begin <= cacheEdges;
     // First pass: <g_i, x_j> (kept in the cache), their α·scale-weighted sum, and
     // gradX_j += α·scale·g_i, which needs nothing of the second pass. Rows whose weight is 0
@@ -2047,6 +2076,8 @@ function gatBackwardOneHead(
     }
     setF32(gradScoreDst, i, f32At(gradScoreDst, i) + f32x4.extract_lane(allSum(gDst), 0));
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /** dst += v (a whole vector), or only its `tailMask` lanes when `partial`. */
@@ -2183,6 +2214,7 @@ function gatv2BackwardOneHead(
   const hasEdge = edge != 0;
   const hasGradEdge = gradEdge != 0;
   const base = i32At(ptr, 0);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2191,6 +2223,7 @@ function gatv2BackwardOneHead(
     const xrRow = xr + <usize>i * rowBytes;
     const gxrRow = gradXr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     const cached = end - begin <= cacheEdges;
     const dot = backwardDotOneHead(alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, gRow, full, tail, tailMask, cached ? cache : 0);
     for (let p = begin; p < end; p += 4) {
@@ -2229,6 +2262,8 @@ function gatv2BackwardOneHead(
       );
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2427,6 +2462,7 @@ function gatForwardHeadLanes(
   buildExpandTables(tables, heads, channels);
   const slopeV = f32x4.splat(slope);
   const base = i32At(ptr, 0);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2434,6 +2470,7 @@ function gatForwardHeadLanes(
     startRow(outRow, bias, width);
     if (begin == end) continue;
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
     const dstAt = (<usize>(i * heads)) << 2;
     for (let g = 0; g < groups; g++) v128.store(hmax + (<usize>g << 4), fconst(F_NEG_INF));
     for (let p = begin; p < end; p++) {
@@ -2454,6 +2491,8 @@ function gatForwardHeadLanes(
       weightedSumHeadLanes(alpha, dropScale, hsumInv, outRow, row, p, groups, channels, tables);
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 function gatv2ForwardHeadLanes(
@@ -2489,6 +2528,7 @@ function gatv2ForwardHeadLanes(
   transposeRow(attT, att, groups, channels);
   const slopeV = f32x4.splat(slope);
   const base = i32At(ptr, 0);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2497,6 +2537,7 @@ function gatv2ForwardHeadLanes(
     if (begin == end) continue;
     transposeRow(xrT, xr + <usize>i * rowBytes, groups, channels);
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
     for (let g = 0; g < groups; g++) v128.store(hmax + (<usize>g << 4), fconst(F_NEG_INF));
     for (let p = begin; p < end; p++) {
       const row = gathered ? gather + <usize>(p - begin) * rowBytes : xl + <usize>i32At(src, p) * rowBytes;
@@ -2525,6 +2566,8 @@ function gatv2ForwardHeadLanes(
       weightedSumHeadLanes(alpha, dropScale, hsumInv, outRow, row, p, groups, channels, tables);
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /**
@@ -2593,6 +2636,7 @@ function gatBackwardHeadLanes(
   const slopeV = f32x4.splat(slope);
   const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2600,6 +2644,8 @@ function gatBackwardHeadLanes(
     const gRow = gradOut + <usize>i * rowBytes;
     transposeRow(gT, gRow, groups, channels);
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
     const cached = end - begin <= cacheEdges;
     const dstAt = (<usize>(i * heads)) << 2;
     for (let g = 0; g < groups; g++) v128.store(dotH + (<usize>g << 4), f32x4.splat(0));
@@ -2657,6 +2703,8 @@ function gatBackwardHeadLanes(
       }
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
 
 /**
@@ -2730,6 +2778,7 @@ function gatv2BackwardHeadLanes(
   const slopeV = f32x4.splat(slope);
   const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
+  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2739,6 +2788,7 @@ function gatv2BackwardHeadLanes(
     const gxrRow = gradXr + <usize>i * rowBytes;
     transposeRow(gT, gRow, groups, channels);
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
+    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     const cached = end - begin <= cacheEdges;
     for (let g = 0; g < groups; g++) v128.store(dotH + (<usize>g << 4), f32x4.splat(0));
     for (let p = begin; p < end; p++) {
@@ -2779,4 +2829,6 @@ function gatv2BackwardHeadLanes(
       }
     }
   }
+  // Keeps the prefetching loads (the scratch is free now).
+  store<i32>(scratch, sink);
 }
