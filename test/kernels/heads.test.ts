@@ -89,6 +89,10 @@ describe.each(ALL.map((k) => [k.name, k] as const))('row-vector kernels: %s', (_
       [5, 7],
       [33, 64],
       [70, 9],
+      // Every block width of the wasm column sums: 32 + 16 + 4 + 1 columns, and 3 × 32 + 4.
+      [6, 53],
+      [4, 100],
+      [5, 16],
     ] as [number, number][]) {
       it(`${dtype} rows=${rows} n=${n}`, () => {
         const rng = new Random(rows * 13 + n);
