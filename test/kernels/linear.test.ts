@@ -234,3 +234,18 @@ describe('wasm sparseLinearMany with little scratch memory', () => {
     }
   });
 });
+
+describe('loadWasmKernels options', () => {
+  it.each([
+    [
+      { poolStorageBytes: 2 ** 31 },
+      /poolStorageBytes must be an integer from 0 to \d+ .*found 2147483648/,
+    ],
+    [{ poolStorageBytes: -1 }, /poolStorageBytes .*found -1/],
+    [{ poolStorageBytes: 1.5 }, /poolStorageBytes .*found 1.5/],
+    [{ chunkBytes: 0 }, /chunkBytes must be a positive integer, found 0/],
+    [{ gatherMinSourceBytes: -1 }, /gatherMinSourceBytes must be ≥ 0, found -1/],
+  ])('rejects %o with an error that names it', async (options, message) => {
+    await expect(loadWasmKernels(options)).rejects.toThrow(message);
+  });
+});

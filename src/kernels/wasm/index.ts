@@ -93,7 +93,24 @@ async function createWasmKernels(options: WasmKernelOptions): Promise<Kernels> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const gather = options.gatherMinSourceBytes ?? DEFAULT_GATHER_MIN_SOURCE_BYTES;
   const maxBytes = MAXIMUM_PAGES * 65536;
-  const storage = new WasmStorage(wasm.memory, maxBytes, options.poolStorageBytes ?? POOL_BYTES);
+  const poolBytes = options.poolStorageBytes ?? POOL_BYTES;
+  const check = (ok: boolean, what: string, found: number): void => {
+    if (!ok) throw new RangeError(`loadWasmKernels: ${what}, found ${found}`);
+  };
+  check(
+    Number.isSafeInteger(chunkBytes) && chunkBytes > 0,
+    'chunkBytes must be a positive integer',
+    chunkBytes,
+  );
+  check(gather >= 0, 'gatherMinSourceBytes must be ≥ 0', gather);
+  // The pool region sits at the top of the memory, above the static data and the arena.
+  const maxPool = maxBytes - wasm.heapBase();
+  check(
+    Number.isSafeInteger(poolBytes) && poolBytes >= 0 && poolBytes <= maxPool,
+    `poolStorageBytes must be an integer from 0 to ${maxPool} (the ${maxBytes / 2 ** 30} GiB memory less its static data)`,
+    poolBytes,
+  );
+  const storage = new WasmStorage(wasm.memory, maxBytes, poolBytes);
   const arena = new WasmArena(wasm.memory, wasm.heapBase(), storage.start, chunkBytes);
   return {
     name: `wasm-${wasm.variant}`,
