@@ -56,7 +56,11 @@ export interface ScalingPoint {
 export interface ScalingOptions {
   kernels: string;
   threads: number;
-  /** Steps; default 10 up to 100k edges, 5 up to 1M, 2 above (the first is not counted). */
+  /**
+   * Steps; default 50 up to 100k edges, 10 up to 1M, 3 above (the first is not counted). A
+   * step of a few milliseconds is easily hit by other work on the machine, so the small
+   * graphs take a median over many.
+   */
   steps?: number;
 }
 
@@ -89,7 +93,7 @@ function isCaseOutput(v: unknown): v is CaseOutput {
 export function runScalingPoint(edges: number, options: ScalingOptions): ScalingPoint {
   const nodes = scalingNodes(edges);
   // Small graphs are cheap: more steps for a steadier median.
-  const steps = options.steps ?? (edges <= 100_000 ? 10 : edges <= 1_000_000 ? 5 : 2);
+  const steps = options.steps ?? (edges <= 100_000 ? 50 : edges <= 1_000_000 ? 10 : 3);
   const spec = {
     nodes,
     edges,
