@@ -28,6 +28,9 @@
 // - C = 4 and C = 8 have their channel loops unrolled; other multiples of 4 go a head and up
 //   to four vectors at a time.
 //
+// On large graphs (where rows are gathered) each target also touches the next target's
+// source rows, and in a backward their gradient rows, ahead of use (prefetch.ts).
+//
 // V8 schedules all of a basic block's loads before its arithmetic, so a block with more
 // live vectors than registers spills; the C = 8 dot products therefore store their first
 // half (into the slot the result goes to) before loading the second. Pointers advance a group

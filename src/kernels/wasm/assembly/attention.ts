@@ -8,7 +8,9 @@
 //
 // Sources are scattered in memory, so the kernels are bound by memory latency on large
 // graphs; copying a target's source rows into a contiguous buffer first lets the loads
-// overlap (DESIGN.md §6) and serves both passes over the segment from L1.
+// overlap (DESIGN.md §6) and serves both passes over the segment from L1. While a target is
+// computed, the next target's source rows (and, in a backward, their gradient rows) are
+// touched, so that their misses overlap with the work (prefetch.ts).
 //
 // Three families of code: H and C multiples of 4 (four heads at a time, per-head vectors of
 // channels; the code right below), one head (edges four at a time, lanes past a segment's
