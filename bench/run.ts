@@ -281,11 +281,11 @@ if (groups.has('scaling')) {
       '\nGATv2(128→8×8)+ELU+GATv2(64→16) training step against graph size (wasm kernels, 1 thread)',
     );
     console.log(
-      '     edges     nodes   step ms  step CPU ms  peak RSS MiB  CPU µs/edge  load start→end',
+      '     edges     nodes   step ms  step CPU ms  fitted ms  peak RSS MiB  µs/edge  load start→end',
     );
     for (const p of points) {
       console.log(
-        `${String(p.edges).padStart(10)} ${String(p.nodes).padStart(9)} ${String(p.stepMs).padStart(9)} ${String(p.stepCpuMs).padStart(12)} ${String(p.peakRssMiB).padStart(13)} ${p.usPerEdge.toFixed(3).padStart(12)}  ${p.load.join('→')}`,
+        `${String(p.edges).padStart(10)} ${String(p.nodes).padStart(9)} ${String(p.stepMs).padStart(9)} ${String(p.stepCpuMs).padStart(12)} ${`${p.fitMs} ${p.fitClock}`.padStart(10)} ${String(p.peakRssMiB).padStart(13)} ${p.usPerEdge.toFixed(3).padStart(8)}  ${p.load.join('→')}`,
       );
     }
     if (fit === undefined) console.log('fit: needs at least 2 sizes (raise --max-edges)');

@@ -7,9 +7,12 @@
  * Adam) in a fresh child process, so its peak RSS is its own. Sizes are directed edges before
  * self-loops; nodes are edges / 10 (average in-degree 10), capped at 1M nodes: the 20M-edge
  * point is then the 1M-node / 20M-edge graph of the memory target. The step time used for the
- * fit is the median over steps of scale-case.ts's uncontended CPU estimate (the main thread's
- * CPU outside kernels plus the busiest thread of each kernel call): on a shared machine wall
- * time depends on the CPU the scheduler grants, CPU time much less.
+ * fit (`fitMs`) is the median over steps of scale-case.ts's uncontended CPU estimate (the main
+ * thread's CPU outside kernels plus the busiest thread of each kernel call): on a shared
+ * machine wall time depends on the CPU the scheduler grants, CPU time much less. Below
+ * WALL_BELOW_MS it is the wall-clock median instead: Linux updates a thread's CPU time
+ * (schedstat) at scheduler ticks (4 ms here), so a step of a few milliseconds reads as 0, 4
+ * or 8 ms of CPU, while its wall time is exact and, over 50 steps, rarely disturbed.
  *
  * "Linear" is measured three ways (fitScaling): the exponent α of a least-squares fit of
  * log(step) against log(edges) (1 when linear; the target is 0.9 ≤ α ≤ 1.1), the µs per edge
@@ -31,6 +34,9 @@ export const SCALING_TARGET_EXPONENT: readonly [number, number] = [0.9, 1.1];
 
 const MAX_NODES = 1_000_000;
 
+/** Steps shorter than this (CPU estimate, ms) are fitted on their wall-clock median. */
+export const WALL_BELOW_MS = 100;
+
 export function scalingNodes(edges: number): number {
   return Math.min(MAX_NODES, Math.max(100, Math.round(edges / 10)));
 }
@@ -47,7 +53,10 @@ export interface ScalingPoint {
   firstStepMs: number;
   inferenceMs: number;
   peakRssMiB: number;
-  /** stepCpuMs per edge, in µs. */
+  /** The time fitted: stepCpuMs, or stepMs for steps under WALL_BELOW_MS (see above). */
+  fitMs: number;
+  fitClock: 'cpu' | 'wall';
+  /** fitMs per edge, in µs. */
   usPerEdge: number;
   /** 1-minute load average at the start and the end of the case. */
   load: number[];
@@ -89,6 +98,16 @@ function isCaseOutput(v: unknown): v is CaseOutput {
   );
 }
 
+/** The time a point is fitted on: its CPU estimate, or its wall time when that is short. */
+export function fitTime(
+  cpuMs: number,
+  wallMs: number,
+): { fitMs: number; fitClock: 'cpu' | 'wall' } {
+  return cpuMs < WALL_BELOW_MS
+    ? { fitMs: wallMs, fitClock: 'wall' }
+    : { fitMs: cpuMs, fitClock: 'cpu' };
+}
+
 /** Runs scale-case.ts on the graph of `edges` edges in a child process. */
 export function runScalingPoint(edges: number, options: ScalingOptions): ScalingPoint {
   const nodes = scalingNodes(edges);
@@ -106,6 +125,7 @@ export function runScalingPoint(edges: number, options: ScalingOptions): Scaling
   if (!isCaseOutput(parsed))
     throw new Error(`scaling: unexpected output ${JSON.stringify(parsed)}`);
   const cpuMs = parsed.stepCpuMsMedian ?? parsed.lastStepCpu.uncontendedEstimateMs;
+  const { fitMs, fitClock } = fitTime(cpuMs, parsed.stepMsMedian);
   return {
     requestedEdges: edges,
     edges: parsed.edges,
@@ -115,7 +135,9 @@ export function runScalingPoint(edges: number, options: ScalingOptions): Scaling
     firstStepMs: parsed.firstStepMs,
     inferenceMs: parsed.inferenceMs,
     peakRssMiB: parsed.peakRssMiB,
-    usPerEdge: Math.round((cpuMs * 1e6) / parsed.edges) / 1000,
+    fitMs,
+    fitClock,
+    usPerEdge: Math.round((fitMs * 1e6) / parsed.edges) / 1000,
     load: parsed.load,
   };
 }
@@ -123,7 +145,7 @@ export function runScalingPoint(edges: number, options: ScalingOptions): Scaling
 export interface ScalingFit {
   points: number;
   edgesRange: [number, number];
-  /** Least-squares slope of log(step CPU ms) against log(edges): 1 when linear. */
+  /** Least-squares slope of log(fitMs) against log(edges): 1 when linear. */
   exponent: number;
   /** µs per edge b minimising Σ((t − b·E) / t)²: relative residuals, so every size counts. */
   usPerEdgeFit: number;
@@ -140,11 +162,11 @@ const round = (x: number, digits: number): number => {
   return Math.round(x * f) / f;
 };
 
-/** The fits of step CPU time against edges described in this file's header (≥ 2 points). */
+/** The fits of step time (fitMs) against edges described in this file's header (≥ 2 points). */
 export function fitScaling(points: readonly ScalingPoint[]): ScalingFit {
   const n = points.length;
   const es = points.map((p) => p.edges);
-  const ts = points.map((p) => p.stepCpuMs);
+  const ts = points.map((p) => p.fitMs);
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const slope = (xs: readonly number[], ys: readonly number[]): number => {
     const mx = mean(xs);
@@ -170,9 +192,7 @@ export function fitScaling(points: readonly ScalingPoint[]): ScalingFit {
     den += r * r;
   }
   const msPerEdge = den > 0 ? num / den : NaN;
-  const maxDeviation = Math.max(
-    ...points.map((p) => Math.abs(p.stepCpuMs / p.edges / msPerEdge - 1)),
-  );
+  const maxDeviation = Math.max(...points.map((p) => Math.abs(p.fitMs / p.edges / msPerEdge - 1)));
   const b = slope(es, ts);
   const a = mean(ts) - b * mean(es);
   const my = mean(ts);

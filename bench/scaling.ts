@@ -18,7 +18,7 @@
  * linear in edges. The 1-minute load average is printed per row. The last line (or, with
  * --json, the row of kind "scaling") is the fit: log–log exponent, µs per edge and R².
  *
- * --plot writes a log–log PNG of step CPU ms against edges (points and a dashed slope-1 line
+ * --plot writes a log–log PNG of the fitted step ms (fitMs) against edges (points and a dashed slope-1 line
  * through the largest point: where every point would lie if time were linear in edges),
  * decades labelled 1eN, with a small built-in PNG encoder (node:zlib) and pixel font.
  */
@@ -196,7 +196,12 @@ function readPoints(file: string): ScalingPoint[] {
     ) {
       throw new Error(`${file}: a scaling-point row without requestedEdges, edges or stepCpuMs`);
     }
-    points.push(row as ScalingPoint);
+    // Rows from before fitMs was recorded were fitted on their CPU time.
+    points.push({
+      ...(row as ScalingPoint),
+      fitMs: row.fitMs ?? stepCpuMs,
+      fitClock: row.fitClock ?? 'cpu',
+    });
   }
   if (points.length === 0) throw new Error(`${file}: no "scaling-point" rows`);
   return points;
@@ -222,7 +227,7 @@ function main(): void {
         : `points from ${values.from} (its machine row says where they were measured)`,
     );
     console.log(
-      '     edges     nodes   step ms  step CPU ms  first ms  infer ms  peak RSS MiB  CPU µs/edge  load start→end',
+      '     edges     nodes   step ms  step CPU ms  fitted ms  first ms  infer ms  peak RSS MiB  µs/edge  load start→end',
     );
   }
   const rows: ScalingPoint[] = [];
@@ -239,7 +244,7 @@ function main(): void {
     if (values.json) console.log(JSON.stringify({ kind: 'scaling-point', threads, ...r }));
     else {
       console.log(
-        `${String(r.edges).padStart(10)} ${String(r.nodes).padStart(9)} ${String(r.stepMs).padStart(9)} ${String(r.stepCpuMs).padStart(12)} ${String(r.firstStepMs).padStart(9)} ${String(r.inferenceMs).padStart(9)} ${String(r.peakRssMiB).padStart(13)} ${r.usPerEdge.toFixed(3).padStart(12)}  ${r.load.join('→')}`,
+        `${String(r.edges).padStart(10)} ${String(r.nodes).padStart(9)} ${String(r.stepMs).padStart(9)} ${String(r.stepCpuMs).padStart(12)} ${`${r.fitMs} ${r.fitClock}`.padStart(10)} ${String(r.firstStepMs).padStart(9)} ${String(r.inferenceMs).padStart(9)} ${String(r.peakRssMiB).padStart(13)} ${r.usPerEdge.toFixed(3).padStart(8)}  ${r.load.join('→')}`,
       );
     }
   }
@@ -256,7 +261,7 @@ function main(): void {
     }
   }
   if (values.plot !== undefined) {
-    writeFileSync(values.plot, plotPng(rows.map((r) => [r.edges, r.stepCpuMs])));
+    writeFileSync(values.plot, plotPng(rows.map((r) => [r.edges, r.fitMs])));
     if (!values.json) console.log(`plot: ${values.plot}`);
   }
 }

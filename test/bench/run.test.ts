@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { type MinibatchRun, summariseMinibatch } from '../../bench/minibatch-runs.js';
-import { type ScalingPoint, fitScaling, summariseScaling } from '../../bench/scaling-points.js';
+import {
+  type ScalingPoint,
+  fitScaling,
+  fitTime,
+  summariseScaling,
+  WALL_BELOW_MS,
+} from '../../bench/scaling-points.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pubmed = fileURLToPath(
@@ -23,6 +29,8 @@ function point(edges: number, stepCpuMs: number): ScalingPoint {
     nodes: edges / 10,
     stepMs: stepCpuMs,
     stepCpuMs,
+    fitMs: stepCpuMs,
+    fitClock: 'cpu',
     firstStepMs: stepCpuMs,
     inferenceMs: 0,
     peakRssMiB: 0,
@@ -32,6 +40,13 @@ function point(edges: number, stepCpuMs: number): ScalingPoint {
 }
 
 describe('scaling fit', () => {
+  it('fits short steps on wall time (CPU time comes in scheduler ticks) and long ones on CPU time', () => {
+    expect(fitTime(4, 3.41)).toEqual({ fitMs: 3.41, fitClock: 'wall' });
+    expect(fitTime(WALL_BELOW_MS - 1, 120)).toEqual({ fitMs: 120, fitClock: 'wall' });
+    expect(fitTime(WALL_BELOW_MS, 130)).toEqual({ fitMs: WALL_BELOW_MS, fitClock: 'cpu' });
+    expect(fitTime(7615, 7623)).toEqual({ fitMs: 7615, fitClock: 'cpu' });
+  });
+
   it('finds exponent 1, no deviation and R² 1 when time is proportional to edges', () => {
     const fit = fitScaling([1e4, 1e5, 1e6].map((e) => point(e, e * 0.002)));
     expect(fit.exponent).toBeCloseTo(1, 6);
