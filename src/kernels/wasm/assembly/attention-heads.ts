@@ -516,7 +516,6 @@ function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: us
   const hmax = scratch + stride;
   const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, 0);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -528,7 +527,7 @@ function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: us
     }
     const xrRow = xr + <usize>i * rowBytes;
     const gather = gatherRows(src, begin, end, xl, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
     if (sizeof<V>() != 8) {
       // A group at a time, in spans of 64 bytes of its rows.
       let go: usize = 0;
@@ -558,8 +557,6 @@ function gatv2ForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: us
     const sparse = softmaxSegment(alpha, begin, end, heads, hmax, hsumInv);
     weightedSum<V, D>(vecs, begin, end, heads, src, xl, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow, sparse);
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 function gatv2ForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, bias: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
@@ -610,7 +607,6 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
   const hsumInv = scratch;
   const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, 0);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -621,7 +617,7 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
       continue;
     }
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
     // The scores and their softmax numerators, a group at a time (t_i, the maximum and the
     // sum in registers); `lowest` as in softmaxSegment.
     const first = <usize>begin * stride;
@@ -651,8 +647,6 @@ function gatForwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usiz
     }
     weightedSum<V, D>(vecs, begin, end, heads, src, x, gather, rowBytes, alpha, dropScale, hsumInv, zeros, bias, outRow, v128.any_true(f32x4.lt(lowest, k(K_EXP_MIN))));
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 function gatForwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, bias: usize, out: usize, alpha: usize, scratch: usize, gatherCapacity: i32): void {
@@ -1004,7 +998,6 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
   const spare = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, cacheEdges) + (<usize>vecs << 4);
   const flip = v128.xor(k(K_ONE), slopeV);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1013,7 +1006,7 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
     const xrRow = xr + <usize>i * rowBytes;
     const gxr = gradXr + <usize>i * rowBytes;
     const gather = gatherRows(src, begin, end, xl, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     // A target too wide for the cache (none, when the wrappers size it) takes the generic code.
     if (end - begin <= cacheEdges) {
       gatv2BackwardTarget<V, E, D, On>(begin, end, heads, vecs, src, xl, gather, rowBytes, gRow, xrRow, gxr, edge, att, slopeV, flip, dropScale, alpha, gradXl, gradEdge, gradAtt, dotH, slot, spare, cacheBuf);
@@ -1021,8 +1014,6 @@ function gatv2BackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: u
       gatv2BackwardUncached<E, D>(begin, end, heads, vecs, src, xl, gather, rowBytes, gRow, xrRow, gxr, edge, att, slopeV, flip, dropScale, alpha, gradXl, gradEdge, gradAtt, dotH, slot, spare);
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 function gatv2BackwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, xl: usize, xr: usize, edge: usize, att: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradXl: usize, gradXr: usize, gradEdge: usize, gradAtt: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {
@@ -1190,15 +1181,14 @@ function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usi
   const zeros = zeroRowAt(scratch, heads, vecs << 2, rowBytes, gatherCapacity, cacheEdges);
   const flip = v128.xor(k(K_ONE), slopeV);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const gather = gatherRows(src, begin, end, x, rowBytes, gatherAt(scratch, heads), gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
     // A target too wide for the cache (none, when the wrappers size it) takes the generic code.
     if (end - begin <= cacheEdges) {
       gatBackwardTarget<V, E, D, On>(i, begin, end, heads, vecs, src, x, gather, rowBytes, gRow, scoreSrc, scoreDst, scoreEdge, slopeV, flip, dropScale, alpha, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, slot, cacheBuf, zeros);
@@ -1206,8 +1196,6 @@ function gatBackwardKernel<V, E, D>(numDst: i32, heads: i32, vecs: i32, ptr: usi
       gatBackwardUncached<E, D>(i, begin, end, heads, vecs, src, x, gather, rowBytes, gRow, scoreSrc, scoreDst, scoreEdge, slopeV, flip, dropScale, alpha, gradX, gradScoreSrc, gradScoreDst, gradScoreEdge, dotH, slot, zeros);
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 function gatBackwardVariant<V>(numDst: i32, heads: i32, vecs: i32, ptr: usize, src: usize, x: usize, scoreSrc: usize, scoreDst: usize, scoreEdge: usize, slopeV: v128, dropScale: usize, alpha: usize, gradOut: usize, gradX: usize, gradScoreSrc: usize, gradScoreDst: usize, gradScoreEdge: usize, scratch: usize, gatherCapacity: i32, cacheEdges: i32): void {

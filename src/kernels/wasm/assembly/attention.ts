@@ -317,7 +317,6 @@ export function gatv2Forward(
   const base = i32At(ptr, 0);
   const slopeV = f32x4.splat(slope);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -326,7 +325,7 @@ export function gatv2Forward(
     if (begin == end) continue;
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
 
     for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
     for (let p = begin; p < end; p++) {
@@ -384,8 +383,6 @@ export function gatv2Forward(
       }
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /** Partial sums of <a, b> over one head's C channels (C a multiple of 4). */
@@ -499,7 +496,6 @@ export function gatv2Backward(
   const cache = gather + <usize>max(gatherCapacity, 1) * rowBytes;
   const base = i32At(ptr, 0);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -508,7 +504,7 @@ export function gatv2Backward(
     const xrRow = xr + <usize>i * rowBytes;
     const gxrRow = gradXr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     const cached = end - begin <= cacheEdges;
 
     // Σ_k α_ik ∂L/∂α_ik per head, with ∂L/∂α_ik = scale · <g_i, x^l_k>.
@@ -574,8 +570,6 @@ export function gatv2Backward(
       }
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 export function gatForward(
@@ -612,7 +606,6 @@ export function gatForward(
   const base = i32At(ptr, 0);
   const slopeV = f32x4.splat(slope);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -621,7 +614,7 @@ export function gatForward(
     if (begin == end) continue;
     // Each row is read once, but loading them in a tight loop first lets the misses overlap.
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
     for (let h = 0; h < heads; h++) setF32(hmax, h, -Infinity);
     for (let p = begin; p < end; p++) {
       const j = i32At(src, p);
@@ -664,8 +657,6 @@ export function gatForward(
       }
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /** gatBackward's two passes over one target's edges when H and C are multiples of 4. */
@@ -777,15 +768,14 @@ export function gatBackward(
   const base = i32At(ptr, 0);
   const fourHeads = (heads & 3) == 0 && (channels & 3) == 0;
   const slopeV = f32x4.splat(slope);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
     for (let h = 0; h < heads; h++) setF32(dotH, h, 0);
     if (fourHeads) {
       const cache = end - begin <= cacheEdges ? gather + <usize>max(gatherCapacity, 1) * rowBytes : 0;
@@ -825,8 +815,6 @@ export function gatBackward(
       }
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /** out[r, h] = <x[r, h·C ..], att[h·C ..]> for rows r; out [rows, H]. */
@@ -1631,7 +1619,6 @@ function gatForwardOneHead(
     softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, x, rowBytes, laneRows, zeroV, bias, out, channels, full, tail, tailMask);
     return;
   }
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1641,14 +1628,12 @@ function gatForwardOneHead(
       continue;
     }
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, 4);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, 4);
     const t = f32x4.splat(f32At(scoreDst, i));
     const max = gatSegmentScores(alpha, src, begin, end, scoreSrc, t, scoreEdge, slopeV, zeroV);
     const e0 = v128.load(alpha + (<usize>begin << 2));
     softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, x, rowBytes, gathered, laneRows, zeroV, bias, outRow, channels, full, tail, tailMask);
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /** <att, LeakyReLU(z)> of four edges' z (chunks at byte offset o), added into the four partial sums. */
@@ -1889,7 +1874,6 @@ function gatv2ForwardOneHead(
     softmaxAndSumAllOneHead(numDst, ptr, alpha, dropScale, src, xl, rowBytes, laneRows, zeroV, bias, out, channels, full, tail, tailMask);
     return;
   }
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -1900,13 +1884,11 @@ function gatv2ForwardOneHead(
     }
     const xrRow = xr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
     const max = gatv2SegmentScores(alpha, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, xrRow, edge, att, full, tail, tailMask, slopeV);
     const e0 = v128.load(alpha + (<usize>begin << 2));
     softmaxAndSumOneHead(false, e0, max, alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, bias, outRow, channels, full, tail, tailMask);
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /**
@@ -2026,15 +2008,14 @@ function gatBackwardOneHead(
   const slopeV = f32x4.splat(slope);
   const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
     if (begin == end) continue;
     const gRow = gradOut + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, x, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, 4);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, 4);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, 4);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, 4);
     const cached = end - begin <= cacheEdges;
     // First pass: <g_i, x_j> (kept in the cache), their α·scale-weighted sum, and
     // gradX_j += α·scale·g_i, which needs nothing of the second pass. Rows whose weight is 0
@@ -2078,8 +2059,6 @@ function gatBackwardOneHead(
     }
     setF32(gradScoreDst, i, f32At(gradScoreDst, i) + f32x4.extract_lane(allSum(gDst), 0));
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /** dst += v (a whole vector), or only its `tailMask` lanes when `partial`. */
@@ -2216,7 +2195,6 @@ function gatv2BackwardOneHead(
   const hasEdge = edge != 0;
   const hasGradEdge = gradEdge != 0;
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2225,7 +2203,7 @@ function gatv2BackwardOneHead(
     const xrRow = xr + <usize>i * rowBytes;
     const gxrRow = gradXr + <usize>i * rowBytes;
     const gathered = gatherRows(src, begin, end, xl, rowBytes, channels, gather, gatherCapacity) ? gather : 0;
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     const cached = end - begin <= cacheEdges;
     const dot = backwardDotOneHead(alpha, dropScale, src, begin, end, xl, rowBytes, gathered, laneRows, zeroV, gRow, full, tail, tailMask, cached ? cache : 0);
     for (let p = begin; p < end; p += 4) {
@@ -2264,8 +2242,6 @@ function gatv2BackwardOneHead(
       );
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2464,7 +2440,6 @@ function gatForwardHeadLanes(
   buildExpandTables(tables, heads, channels);
   const slopeV = f32x4.splat(slope);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2472,7 +2447,7 @@ function gatForwardHeadLanes(
     startRow(outRow, bias, width);
     if (begin == end) continue;
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
     const dstAt = (<usize>(i * heads)) << 2;
     for (let g = 0; g < groups; g++) v128.store(hmax + (<usize>g << 4), fconst(F_NEG_INF));
     for (let p = begin; p < end; p++) {
@@ -2493,8 +2468,6 @@ function gatForwardHeadLanes(
       weightedSumHeadLanes(alpha, dropScale, hsumInv, outRow, row, p, groups, channels, tables);
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 function gatv2ForwardHeadLanes(
@@ -2530,7 +2503,6 @@ function gatv2ForwardHeadLanes(
   transposeRow(attT, att, groups, channels);
   const slopeV = f32x4.splat(slope);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2539,7 +2511,7 @@ function gatv2ForwardHeadLanes(
     if (begin == end) continue;
     transposeRow(xrT, xr + <usize>i * rowBytes, groups, channels);
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, 0, 0);
     for (let g = 0; g < groups; g++) v128.store(hmax + (<usize>g << 4), fconst(F_NEG_INF));
     for (let p = begin; p < end; p++) {
       const row = gathered ? gather + <usize>(p - begin) * rowBytes : xl + <usize>i32At(src, p) * rowBytes;
@@ -2568,8 +2540,6 @@ function gatv2ForwardHeadLanes(
       weightedSumHeadLanes(alpha, dropScale, hsumInv, outRow, row, p, groups, channels, tables);
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /**
@@ -2638,7 +2608,6 @@ function gatBackwardHeadLanes(
   const slopeV = f32x4.splat(slope);
   const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2646,8 +2615,8 @@ function gatBackwardHeadLanes(
     const gRow = gradOut + <usize>i * rowBytes;
     transposeRow(gT, gRow, groups, channels);
     const gathered = gatherRows(src, begin, end, x, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, x, rowBytes, scoreSrc, <usize>heads << 2);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, gradX, rowBytes, gradScoreSrc, <usize>heads << 2);
     const cached = end - begin <= cacheEdges;
     const dstAt = (<usize>(i * heads)) << 2;
     for (let g = 0; g < groups; g++) v128.store(dotH + (<usize>g << 4), f32x4.splat(0));
@@ -2705,8 +2674,6 @@ function gatBackwardHeadLanes(
       }
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
 
 /**
@@ -2780,7 +2747,6 @@ function gatv2BackwardHeadLanes(
   const slopeV = f32x4.splat(slope);
   const flip = v128.xor(fconst(F_ONE), slopeV);
   const base = i32At(ptr, 0);
-  let sink = 0;
   for (let i = 0; i < numDst; i++) {
     const begin = i32At(ptr, i) - base;
     const end = i32At(ptr, i + 1) - base;
@@ -2790,7 +2756,7 @@ function gatv2BackwardHeadLanes(
     const gxrRow = gradXr + <usize>i * rowBytes;
     transposeRow(gT, gRow, groups, channels);
     const gathered = gatherRows(src, begin, end, xl, rowBytes, width, gather, gatherCapacity);
-    sink |= touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
+    touchNextSources(ptr, src, i, numDst, base, gatherCapacity, xl, rowBytes, gradXl, rowBytes);
     const cached = end - begin <= cacheEdges;
     for (let g = 0; g < groups; g++) v128.store(dotH + (<usize>g << 4), f32x4.splat(0));
     for (let p = begin; p < end; p++) {
@@ -2831,6 +2797,4 @@ function gatv2BackwardHeadLanes(
       }
     }
   }
-  // Keeps the prefetching loads (the scratch is free now).
-  store<i32>(scratch, sink);
 }
