@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GatAttentionArgs, Gatv2AttentionArgs, TargetCsr } from '../../src/kernels/kernels.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
+import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
 import { Random } from '../../src/tensor/random.js';
 import { expectAllClose } from '../helpers/allclose.js';
 import {
@@ -179,5 +180,69 @@ describe('wasm GAT forward skips rows whose weight is 0', () => {
         expectAllClose(actual.alpha, expected.alpha, F32, `${name} alpha`);
       }
     });
+  });
+});
+
+describe('attention with a small arena and the large arrays in pooled storage', () => {
+  // 4 MiB of memory below the pool, less the static data: the arena holds per-chunk slices
+  // but not the whole [numSrc, H·C] arrays. Those are in the pool and used in place, so the
+  // kernels must run (not fall back to the reference) and give what a roomy instance gives.
+  it('runs in WebAssembly, as an instance with room to spare does', async () => {
+    const tight = await loadWasmKernels({ poolStorageBytes: 2 ** 31 - 4 * 2 ** 20, simd: 'plain' });
+    const roomy = await loadWasmKernels({ simd: 'plain' });
+    const storage = tight.poolStorage;
+    if (storage === undefined) throw new Error('no pool storage');
+    const pooled = (a: Float32Array): Float32Array => {
+      const p = storage.allocate(a.length);
+      if (p === null) throw new Error('the pool is full');
+      p.set(a);
+      return p;
+    };
+    const rng = new Random(77);
+    const [N, H, C] = [9000, 8, 8];
+    const graph = randomTargetGraph(N, N, rng, 40, {
+      hub: 1,
+      empty: 0.1,
+      maxDegree: 11,
+      duplicates: 0,
+    });
+    const args = randomGatv2Args(
+      graph,
+      { heads: H, channels: C, withEdge: false, withDrop: false },
+      rng,
+    );
+    const g = randomF32(N * H * C, rng);
+    const E = graph.src.length;
+    // The whole-array operands of the backward (x^l and its gradient) are 4.6 MB together:
+    // more than the arena, were they counted against it.
+    expect(2 * N * H * C * 4).toBeGreaterThan(4 * 2 ** 20);
+    const run = (k: typeof tight, inPool: boolean): Float32Array[] => {
+      const place = inPool ? pooled : (a: Float32Array): Float32Array => a.slice();
+      const a = { ...args, xl: place(args.xl), xr: place(args.xr), att: place(args.att) };
+      const out = place(new Float32Array(N * H * C));
+      const alpha = place(new Float32Array(E * H));
+      k.gatv2AttentionForward(a, { out, alpha });
+      const grads = {
+        gradXl: place(new Float32Array(N * H * C)),
+        gradXr: place(new Float32Array(N * H * C)),
+        gradEdge: null,
+        gradAtt: place(new Float32Array(H * C)),
+      };
+      k.gatv2AttentionBackward(a, alpha, place(g), grads);
+      return [out, alpha, grads.gradXl, grads.gradXr, grads.gradAtt].map((x) => x.slice());
+    };
+    const want = run(roomy, false);
+    const got = run(tight, true);
+    const reference = run(referenceKernels, false);
+    // Bit for bit the roomy instance's: the reference's float32 results differ in the last bits.
+    const names = ['out', 'alpha', 'gradXl', 'gradXr', 'gradAtt'];
+    const mismatches = (x: Float32Array, y: Float32Array): number => {
+      let n = 0;
+      for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) n++;
+      return n;
+    };
+    got.forEach((x, i) => expect(mismatches(x, want[i]!), names[i]).toBe(0));
+    expect(reference.some((x, i) => mismatches(x, want[i]!) > 0)).toBe(true);
+    got.forEach((x, i) => expectAllClose(x, reference[i]!, F32));
   });
 });

@@ -100,11 +100,19 @@ function runByTargets(
 ): boolean {
   const { numDst, ptr, src } = graph;
   if (numDst === 0) return true;
-  // Alignment and padding of each buffer.
+  // Operands already in WebAssembly memory (pooled storage) are used in place: no buffer,
+  // no copies; a chunk's slice of a per-target or per-edge one starts at its first item.
+  const at = (o: Operand): number => arena.residentOffset(o.data);
+  const residentAtOf = resident.map(at);
+  const targetAt = perTarget.map(at);
+  const edgeAt = perEdge.map(at);
+  // Only the operands copied in take room in the arena. Alignment and padding of each buffer.
+  const copied = (operands: readonly Operand[], inPlace: readonly number[]): Operand[] =>
+    operands.filter((_, r) => inPlace[r]! < 0);
   const slack = (16 + PAD_BYTES) * (resident.length + perTarget.length + perEdge.length + 4);
-  const fixedBytes = operandBytes(resident) + scratchBytes + slack;
-  const itemBytes = 4 + operandBytes(perTarget);
-  const entryBytes = 4 + operandBytes(perEdge);
+  const fixedBytes = operandBytes(copied(resident, residentAtOf)) + scratchBytes + slack;
+  const itemBytes = 4 + operandBytes(copied(perTarget, targetAt));
+  const entryBytes = 4 + operandBytes(copied(perEdge, edgeAt));
   // A range always holds at least one target, so a hub wider than the budget gets its own.
   const budget = Math.min(arena.chunkBytes, arena.capacity - fixedBytes);
   const entries = ptr[numDst]! - ptr[0]!;
@@ -123,12 +131,6 @@ function runByTargets(
     [maxTargets, maxEdges] = largestRange(bounds, ptr);
   }
 
-  // Operands already in WebAssembly memory (pooled storage) are used in place: no buffer,
-  // no copies; a chunk's slice of a per-target or per-edge one starts at its first item.
-  const at = (o: Operand): number => arena.residentOffset(o.data);
-  const residentAtOf = resident.map(at);
-  const targetAt = perTarget.map(at);
-  const edgeAt = perEdge.map(at);
   arena.reset();
   const residentOff = resident.map((o, r) =>
     residentAtOf[r]! >= 0 ? residentAtOf[r]! : allocOperand(arena, o.data, o.width),
