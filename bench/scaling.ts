@@ -18,9 +18,10 @@
  * linear in edges. The 1-minute load average is printed per row. The last line (or, with
  * --json, the row of kind "scaling") is the fit: log–log exponent, µs per edge and R².
  *
- * --plot writes a log–log PNG of the fitted step ms (fitMs) against edges (points and a dashed slope-1 line
- * through the largest point: where every point would lie if time were linear in edges),
- * decades labelled 1eN, with a small built-in PNG encoder (node:zlib) and pixel font.
+ * --plot writes a log–log PNG of the fitted step ms (fitMs) against edges (points and a
+ * dashed slope-1 line through the largest point: where every point would lie if time were
+ * linear in edges), decades labelled 1eN, with a small built-in PNG encoder (node:zlib) and
+ * pixel font.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';

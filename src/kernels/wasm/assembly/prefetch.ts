@@ -25,7 +25,7 @@ const SINK = memory.data(16, 16);
  */
 // @ts-ignore: decorator
 @inline
-export function touchRows(src: usize, begin: i32, end: i32, base: usize, rowBytes: usize): i32 {
+function touchRows(src: usize, begin: i32, end: i32, base: usize, rowBytes: usize): i32 {
   let sink = 0;
   for (let p = begin; p < end; p++) {
     const row = base + <usize>load<i32>(src + (<usize>p << 2)) * rowBytes;
