@@ -121,6 +121,31 @@ describe.each(ALL.map((k) => [k.name, k] as const))('row-vector kernels: %s', (_
   }
 });
 
+describe('addInto (WebAssembly) with one side already in its memory', () => {
+  // The resident side is used in place while the other streams through the arena in chunks
+  // (64 floats here), so each chunk must meet its own offset on both sides.
+  it.each(['target', 'source'] as const)('resident %s, over several chunks', async (which) => {
+    const k = await loadWasmKernels({ chunkBytes: 256 });
+    const storage = k.poolStorage!;
+    const rng = new Random(which === 'target' ? 31 : 32);
+    for (const length of [1, 63, 64, 65, 200, 1001]) {
+      const target = randomArray('float32', length + 2, rng) as Float32Array;
+      const source = randomArray('float32', length + 2, rng) as Float32Array;
+      const want = Array.from(target, (t, i) => (i < length ? t + source[i]! : t));
+      const inside = storage.allocate(length + 2)!;
+      inside.set(which === 'target' ? target : source);
+      if (which === 'target') {
+        k.addInto(inside, source, length);
+        expectAllClose(inside, want, { atol: 1e-6, rtol: 1e-6 }, `length ${length}`);
+      } else {
+        k.addInto(target, inside, length);
+        expectAllClose(target, want, { atol: 1e-6, rtol: 1e-6 }, `length ${length}`);
+      }
+      storage.release(inside);
+    }
+  });
+});
+
 describe.each(ALL.map((k) => [k.name, k] as const))('addInto: %s', (_name, k) => {
   for (const dtype of DTYPES) {
     for (const length of [0, 1, 3, 4, 5, 17, 1001]) {

@@ -13,7 +13,12 @@ import { kernels as activeKernels, setKernels } from '../../src/kernels/backend.
 import type { CsrMatrix, Kernels, TargetCsr } from '../../src/kernels/kernels.js';
 import { createParallelKernels, type ParallelKernels } from '../../src/kernels/parallel/index.js';
 import { splitAligned, splitByEntries, splitEvenly } from '../../src/kernels/parallel/partition.js';
-import { DROPOUT_BLOCK, dropoutRange } from '../../src/kernels/parallel/protocol.js';
+import {
+  DROPOUT_BLOCK,
+  dropoutRange,
+  PrivateBuffers,
+  runTask,
+} from '../../src/kernels/parallel/protocol.js';
 import { dropoutMask } from '../../src/kernels/reference/elementwise.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { loadWasmKernels } from '../../src/kernels/wasm/index.js';
@@ -653,6 +658,64 @@ describe('parallel kernels in the layers', () => {
       }
     });
   }
+});
+
+describe("a worker's private buffers", () => {
+  /** Storage with room for `capacity` floats at a time, recording what it lends and takes back. */
+  function storageOf(capacity: number): {
+    allocate(n: number): Float32Array | null;
+    release(a: Float32Array): void;
+    lent: number;
+    released: number;
+  } {
+    let used = 0;
+    return {
+      lent: 0,
+      released: 0,
+      allocate(n) {
+        if (used + n > capacity) return null;
+        used += n;
+        this.lent++;
+        return new Float32Array(n);
+      },
+      release(a) {
+        used -= a.length;
+        this.released++;
+      },
+    };
+  }
+
+  it('come zeroed, are reused when long enough, and grow by giving the old one back', () => {
+    const storage = storageOf(100);
+    const buffers = new PrivateBuffers(storage);
+    const a = buffers.zeroed(0, 10);
+    a.fill(3);
+    const again = buffers.zeroed(0, 8);
+    expect(again.buffer).toBe(a.buffer);
+    expect(Array.from(again)).toEqual(new Array(8).fill(0));
+    expect(buffers.get(0).length).toBe(10);
+    const slot1 = buffers.zeroed(1, 5);
+    expect(slot1.buffer).not.toBe(a.buffer);
+    const grown = buffers.zeroed(0, 60);
+    expect(grown.length).toBe(60);
+    expect(storage.released).toBe(1);
+    expect(storage.lent).toBe(3);
+    // No room left in the storage (5 + 96 > 100): an ordinary array, never given back to it.
+    const big = buffers.zeroed(0, 96);
+    expect(big.length).toBe(96);
+    expect(storage.released).toBe(2);
+    expect(storage.lent).toBe(3);
+    buffers.zeroed(0, 97);
+    expect(storage.released).toBe(2);
+  });
+
+  it('name an unknown slot, and refuse to run where there are none (the main thread)', () => {
+    expect(() => new PrivateBuffers(null).get(2)).toThrow(/no private buffer 2/);
+    const target = new Float32Array(4);
+    expect(() =>
+      runTask(referenceKernels, { kind: 'addPrivate', slot: 0, offset: 0, target }),
+    ).toThrow(/addPrivate runs on a worker/);
+  });
 });
 
 describe('parallel kernels: lifecycle', () => {

@@ -10,8 +10,10 @@
  * Splits: GEMM and SpMM by rows of the output (GEMM with a transposed A, the weight gradient
  * Xᵀ·G, by the shared dimension k instead, into per-thread partial products); attention by
  * ranges of targets balanced by their edges. Attention backward scatters into the source
- * gradients from every target, so each worker adds into a private zeroed buffer that is
- * summed into the caller's afterwards (in parallel, by rows). Element-wise kernels (ELU,
+ * gradients from every target, so each worker adds into a private zeroed buffer, which it
+ * then adds into the caller's (shared) gradient itself: the buffer lives in the worker's own
+ * memory, in place for its WebAssembly kernels, and needs no shared copy. When the caller's
+ * gradient is not shared, the buffers are shared ones, summed into it by rows in parallel. Element-wise kernels (ELU,
  * dropout, bias add and column sums, addInto, headDot, Adam) by ranges of elements or rows,
  * only when every array they touch is already shared: staging a copy would cost as much as
  * the call. Results equal the base kernels' up to float32 rounding (the order of additions
@@ -185,6 +187,9 @@ interface WorkerHandle {
 }
 
 type Job = Omit<TaskMessage, 'seq'>;
+
+/** Stands in a task for an output the worker takes from its private buffers. */
+const PLACEHOLDER = new Float32Array(0);
 
 /**
  * Starts the worker thread: dist/…/worker-node.js when built; from the TypeScript sources
@@ -473,6 +478,35 @@ export async function createParallelKernels(
       ),
       () => runTask(base, part(0)),
     );
+  };
+
+  /**
+   * target += the private buffer `slot` of each worker in `workers` (all of target's length):
+   * the buffers live in the workers' own memory, so each worker adds its own. Rounds of
+   * disjoint blocks, worker i taking block (i + round) mod W, so that no two add into the
+   * same block at once.
+   */
+  const addPrivates = (target: Float32Array, slot: number, workers: readonly number[]): void => {
+    const W = workers.length;
+    if (W === 0) return;
+    const bounds = splitEvenly(target.length, W);
+    for (let round = 0; round < W; round++) {
+      run(
+        handles.map((_, w): Job | null => {
+          const i = workers.indexOf(w);
+          if (i < 0) return null;
+          const b = (i + round) % W;
+          const lo = bounds[b]!;
+          const hi = bounds[b + 1]!;
+          if (lo === hi) return null;
+          return {
+            zero: [],
+            task: { kind: 'addPrivate', slot, offset: lo, target: target.subarray(lo, hi) },
+          };
+        }),
+        () => undefined,
+      );
+    }
   };
 
   /**
@@ -1047,16 +1081,21 @@ export async function createParallelKernels(
     const sGradOut = s.float32(gradOut);
     const sGradXr = s.float32(gradXr);
     const sGradEdge = s.float32OrNull(gradEdge);
+    // Each worker sums ∂L/∂x^l over its targets' edges into a private buffer: in its own
+    // memory when gradXl is shared (the worker then adds it in), else in shared memory.
+    const ownBuffers = isShared(gradXl);
     const privateXl: Float32Array[] = [];
     const privateAtt: Float32Array[] = [];
+    const ran: number[] = [];
     const jobs = handles.map((_, w): Job | null => {
       const t0 = bounds[w + 1]!;
       const t1 = bounds[w + 2]!;
       if (t0 === t1) return null;
-      const pXl = scratch.float32(`gradSrc${w}`, numSrc * HC);
+      const pXl = ownBuffers ? PLACEHOLDER : scratch.float32(`gradSrc${w}`, numSrc * HC);
       const pAtt = scratch.float32(`gradAtt${w}`, HC);
-      privateXl.push(pXl);
+      if (!ownBuffers) privateXl.push(pXl);
       privateAtt.push(pAtt);
+      ran.push(w);
       const task: Task = {
         kind: 'gatv2Backward',
         args: {
@@ -1077,8 +1116,9 @@ export async function createParallelKernels(
           gradEdge: sGradEdge,
           gradAtt: pAtt,
         },
+        ...(ownBuffers ? { privateGradXl: { slot: 0, length: numSrc * HC } } : {}),
       };
-      return { zero: [pXl, pAtt], task };
+      return { zero: ownBuffers ? [pAtt] : [pXl, pAtt], task };
     });
     const t1 = bounds[1]!;
     run(jobs, () =>
@@ -1092,7 +1132,8 @@ export async function createParallelKernels(
     copyBack(gradXr, sGradXr, t1 * HC, numDst * HC);
     copyBack(gradEdge, sGradEdge, graph.ptr[t1]! * HC, graph.ptr[numDst]! * HC);
     addInto(gradAtt.subarray(0, HC), privateAtt);
-    reduceInto(gradXl, privateXl, numSrc, HC);
+    if (ownBuffers) addPrivates(gradXl.subarray(0, numSrc * HC), 0, ran);
+    else reduceInto(gradXl, privateXl, numSrc, HC);
     finish(s);
   };
 
@@ -1210,16 +1251,22 @@ export async function createParallelKernels(
     const sGradOut = s.float32(gradOut);
     const sGradScoreDst = s.float32(gradScoreDst);
     const sGradScoreEdge = s.float32OrNull(gradScoreEdge);
+    // Private buffers for the source-side gradients, as in gatv2AttentionBackward.
+    const ownBuffers = isShared(gradX) && isShared(gradScoreSrc);
     const privateX: Float32Array[] = [];
     const privateScore: Float32Array[] = [];
+    const ran: number[] = [];
     const jobs = handles.map((_, w): Job | null => {
       const t0 = bounds[w + 1]!;
       const t1 = bounds[w + 2]!;
       if (t0 === t1) return null;
-      const pX = scratch.float32(`gradSrc${w}`, numSrc * HC);
-      const pScore = scratch.float32(`gradScoreSrc${w}`, numSrc * H);
-      privateX.push(pX);
-      privateScore.push(pScore);
+      const pX = ownBuffers ? PLACEHOLDER : scratch.float32(`gradSrc${w}`, numSrc * HC);
+      const pScore = ownBuffers ? PLACEHOLDER : scratch.float32(`gradScoreSrc${w}`, numSrc * H);
+      if (!ownBuffers) {
+        privateX.push(pX);
+        privateScore.push(pScore);
+      }
+      ran.push(w);
       const task: Task = {
         kind: 'gatBackward',
         args: {
@@ -1240,8 +1287,14 @@ export async function createParallelKernels(
           gradScoreDst: rows(sGradScoreDst, t0, t1, H),
           gradScoreEdge: sGradScoreEdge,
         },
+        ...(ownBuffers
+          ? {
+              privateGradX: { slot: 0, length: numSrc * HC },
+              privateGradScoreSrc: { slot: 1, length: numSrc * H },
+            }
+          : {}),
       };
-      return { zero: [pX, pScore], task };
+      return { zero: ownBuffers ? [] : [pX, pScore], task };
     });
     const t1 = bounds[1]!;
     run(jobs, () =>
@@ -1258,8 +1311,13 @@ export async function createParallelKernels(
     );
     copyBack(gradScoreDst, sGradScoreDst, t1 * H, numDst * H);
     copyBack(gradScoreEdge, sGradScoreEdge, graph.ptr[t1]! * H, graph.ptr[numDst]! * H);
-    reduceInto(gradX, privateX, numSrc, HC);
-    reduceInto(gradScoreSrc, privateScore, numSrc, H);
+    if (ownBuffers) {
+      addPrivates(gradX.subarray(0, numSrc * HC), 0, ran);
+      addPrivates(gradScoreSrc.subarray(0, numSrc * H), 1, ran);
+    } else {
+      reduceInto(gradX, privateX, numSrc, HC);
+      reduceInto(gradScoreSrc, privateScore, numSrc, H);
+    }
     finish(s);
   };
 

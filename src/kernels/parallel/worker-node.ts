@@ -10,6 +10,7 @@ import { loadWasmKernels } from '../wasm/index.js';
 import {
   BALLAST_MIN_BYTES,
   isTaskMessage,
+  PrivateBuffers,
   type ReadyMessage,
   reportDone,
   runTask,
@@ -44,13 +45,14 @@ const setup = workerData;
 try {
   const kernels = await load(setup);
   const ballast = new SharedBallast(BALLAST_MIN_BYTES);
+  const buffers = new PrivateBuffers(kernels.poolStorage ?? null);
   port.on('message', (message: unknown) => {
     if (!isTaskMessage(message)) return;
     let error: string | null = null;
     try {
       ballast.hold(message);
       for (const z of message.zero) z.fill(0);
-      runTask(kernels, message.task);
+      runTask(kernels, message.task, buffers);
     } catch (e) {
       error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     }

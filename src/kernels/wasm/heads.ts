@@ -216,22 +216,30 @@ export function createAddInto(wasm: WasmExports, arena: WasmArena): AddInto {
       return;
     }
     if (length <= 0) return;
-    const resident = arena.residentOffsets(target, source);
-    if (resident !== null) {
-      wasm.addInto(length, resident[0]!, resident[1]!);
+    const targetAt = arena.residentOffset(target);
+    const sourceAt = arena.residentOffset(source);
+    if (targetAt >= 0 && sourceAt >= 0) {
+      wasm.addInto(length, targetAt, sourceAt);
       return;
     }
-    const chunk = Math.max(4, Math.min(length, Math.floor(arena.chunkBytes / 8)));
+    // A side not in WebAssembly memory goes through the arena in chunks; a resident side is
+    // used in place (a worker's private gradient, added into a shared one).
+    const staged = (targetAt < 0 ? 1 : 0) + (sourceAt < 0 ? 1 : 0);
+    const chunk = Math.max(4, Math.min(length, Math.floor(arena.chunkBytes / (4 * staged))));
     arena.reset();
-    const tOff = arena.alloc(chunk * 4);
-    const sOff = arena.alloc(chunk * 4);
+    const tOff = targetAt < 0 ? arena.alloc(chunk * 4) : 0;
+    const sOff = sourceAt < 0 ? arena.alloc(chunk * 4) : 0;
     const heap = arena.f32;
     for (let s = 0; s < length; s += chunk) {
       const n = Math.min(chunk, length - s);
-      heap.set(target.subarray(s, s + n), tOff >> 2);
-      heap.set(source.subarray(s, s + n), sOff >> 2);
-      wasm.addInto(n, tOff, sOff);
-      target.set(heap.subarray(tOff >> 2, (tOff >> 2) + n), s);
+      if (targetAt < 0) heap.set(target.subarray(s, s + n), tOff >> 2);
+      if (sourceAt < 0) heap.set(source.subarray(s, s + n), sOff >> 2);
+      wasm.addInto(
+        n,
+        targetAt < 0 ? tOff : targetAt + s * 4,
+        sourceAt < 0 ? sOff : sourceAt + s * 4,
+      );
+      if (targetAt < 0) target.set(heap.subarray(tOff >> 2, (tOff >> 2) + n), s);
     }
   };
 }
