@@ -25,7 +25,8 @@
  *   --minibatch-dataset D      minibatch: cora, citeseer or pubmed (default pubmed)
  *   --scale                    also the big graph: one GATv2(128→8×8)+GATv2(64→16) training
  *                              step on 1M nodes / 20M edges (scale-case.ts, wasm kernels) at
- *                              1 and 2 threads, back to back (about 10 minutes, ~9 GB)
+ *                              1 and 2 threads, back to back (a few minutes, ~6 GB), with
+ *                              the cores the host grants measured before and after (cores.ts)
  *
  * Every target of the performance issue, one JSON object per line:
  *   npm run bench -- --json --cases layer,epoch,scaling,minibatch --scale
@@ -40,6 +41,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCaseScript } from './child.js';
+import { coresAvailable } from './cores.js';
 import type { CaseSpec } from './layer-case.js';
 import type { MinibatchCaseSpec } from './minibatch-case.js';
 import { type MinibatchRun, type MinibatchSide, summariseMinibatch } from './minibatch-runs.js';
@@ -376,6 +378,7 @@ function uncontendedMs(r: Record<string, unknown> | undefined): number | undefin
 
 if (values.scale) {
   const scaleRows: Record<string, unknown>[] = [];
+  const coresBefore = await coresAvailable();
   for (const threads of [1, 2]) {
     const r = runCase(
       { nodes: 1_000_000, edges: 20_000_000, kernels: 'wasm', steps: 2, threads, profile: true },
@@ -385,6 +388,7 @@ if (values.scale) {
     scaleRows.push(row);
     emit(row);
   }
+  const coresAfter = await coresAvailable();
   const [one, two] = scaleRows;
   const speedup = (a: unknown, b: unknown): number =>
     typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 100) / 100 : NaN;
@@ -396,6 +400,8 @@ if (values.scale) {
     speedupStep: stepSpeedup,
     speedupStepUncontendedEstimate: speedup(uncontendedMs(one), uncontendedMs(two)),
     speedupInference: speedup(one?.inferenceMs, two?.inferenceMs),
+    // Cores the host granted (cores.ts) before and after the pair: about 2 when both were free.
+    coresAvailable: [coresBefore, coresAfter],
     target: {
       description: `2 threads at least ${TARGET_THREADS_SPEEDUP}× faster than 1 per training step (wall time) on 1M nodes / 20M edges`,
       speedup: TARGET_THREADS_SPEEDUP,
@@ -421,5 +427,6 @@ if (values.scale) {
     console.log(
       `2 threads vs 1: ×${ratio2(one?.stepMsMedian, two?.stepMsMedian)} wall, ×${ratio2(est(one), est(two))} uncontended estimate`,
     );
+    console.log(`cores available to two threads, before → after: ${coresBefore} → ${coresAfter}`);
   }
 }

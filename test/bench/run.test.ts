@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+import { coresAvailable } from '../../bench/cores.js';
 import { type MinibatchRun, summariseMinibatch } from '../../bench/minibatch-runs.js';
 import {
   type ScalingPoint,
@@ -158,5 +159,15 @@ describe.skipIf(!existsSync(pubmed))('npm run bench -- --json --cases scaling,mi
     const gapPp = minibatch.gapPp as number;
     expect(gapPp).toBeCloseTo(100 * ((runs[1]!.testAcc as number) - (runs[0]!.testAcc as number)));
     expect(minibatch.met).toBe(Math.abs(gapPp) <= 1);
+  });
+});
+
+describe('coresAvailable', () => {
+  it("adds up the two loops' shares of a core: a positive figure, at most a few", async () => {
+    const cores = await coresAvailable(2_000_000);
+    expect(Number.isFinite(cores)).toBe(true);
+    expect(cores).toBeGreaterThan(0);
+    expect(cores).toBeLessThan(4);
+    expect(Math.round(cores * 100) / 100).toBe(cores);
   });
 });
