@@ -1,5 +1,5 @@
 /**
- * How much of the machine's cores this process gets at the moment: a busy loop on a worker
+ * How much of two cores this process gets at the moment: a busy loop on a worker
  * thread alone, then two such loops at once. Each of the two counts the share of a core it got
  * (its time alone over its time beside the other), and the shares add up: about 2 with two
  * free cores, less when the host grants this machine less than its second core (a virtual

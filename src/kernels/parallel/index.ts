@@ -13,11 +13,11 @@
  * gradients from every target, so each worker adds into a private zeroed buffer, which it
  * then adds into the caller's (shared) gradient itself: the buffer lives in the worker's own
  * memory, in place for its WebAssembly kernels, and needs no shared copy. When the caller's
- * gradient is not shared, the buffers are shared ones, summed into it by rows in parallel. Element-wise kernels (ELU,
- * dropout, bias add and column sums, addInto, headDot, Adam) by ranges of elements or rows,
- * only when every array they touch is already shared: staging a copy would cost as much as
- * the call. Results equal the base kernels' up to float32 rounding (the order of additions
- * differs); dropout's bits are identical (dropoutRange in protocol.ts).
+ * gradient is not shared, the buffers are shared ones, summed into it by rows in parallel.
+ * Element-wise kernels (ELU, dropout, bias add and column sums, addInto, headDot, Adam) by
+ * ranges of elements or rows, only when every array they touch is already shared: staging a
+ * copy would cost as much as the call. Results equal the base kernels' up to float32 rounding
+ * (the order of additions differs); dropout's bits are identical (dropoutRange in protocol.ts).
  *
  * Data reaches the workers without copies when it lives in SharedArrayBuffers: while the
  * parallel kernels are active, float32 tensors (and int32 index arrays made by
