@@ -159,7 +159,7 @@ export type Task =
  * A worker's private buffer for a backward's scattered source gradients: buffer `slot` of
  * `length` floats, in the worker's own memory (its kernels' pooled storage when they have
  * one, where they write it in place), zeroed before the task. An 'addPrivate' task adds it
- * into the shared result afterwards. Being no SharedArrayBuffer, it costs no shared copy of
+ * into the shared result afterwards. Not being a SharedArrayBuffer, it costs no shared copy of
  * the gradient (a quarter of a gigabyte for GATv2's 8 × 8 layer on a million nodes).
  */
 export interface PrivateOutput {
