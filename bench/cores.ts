@@ -29,10 +29,27 @@ function loopMs(iterations: number): Promise<number> {
   });
 }
 
-/** Cores available to two threads now, from 0 to about 2 (two decimals). */
-export async function coresAvailable(iterations = 300_000_000): Promise<number> {
-  await loopMs(iterations / 10); // the worker startup and compiler paths, warmed once
-  const alone = await loopMs(iterations);
-  const [a, b] = await Promise.all([loopMs(iterations), loopMs(iterations)]);
-  return Math.round((alone / a + alone / b) * 100) / 100;
+/**
+ * The cores two threads got: each loop's share of a core is its time alone over its time beside
+ * the other, and the shares add up. Rounded to two decimals. Timings that are not positive and
+ * finite give NaN rather than a figure.
+ */
+export function coreShares(aloneMs: number, pairMs: readonly [number, number]): number {
+  const times = [aloneMs, ...pairMs];
+  if (!times.every((t) => Number.isFinite(t) && t > 0)) return Number.NaN;
+  return Math.round((aloneMs / pairMs[0] + aloneMs / pairMs[1]) * 100) / 100;
+}
+
+/**
+ * Cores available to two threads now, from 0 to about 2 (two decimals). `loop` runs the busy
+ * loop for the given iterations and resolves to its milliseconds; tests pass their own.
+ */
+export async function coresAvailable(
+  iterations = 300_000_000,
+  loop: (iterations: number) => Promise<number> = loopMs,
+): Promise<number> {
+  await loop(iterations / 10); // the worker startup and compiler paths, warmed once
+  const alone = await loop(iterations);
+  const [a, b] = await Promise.all([loop(iterations), loop(iterations)]);
+  return coreShares(alone, [a, b]);
 }
