@@ -180,6 +180,7 @@ function readModelConfig(
   if (f.has('outHeads')) c.outHeads = f.int('outHeads');
   if (f.has('dropout')) c.dropout = f.number('dropout');
   if (f.has('attentionDropout')) c.attentionDropout = f.number('attentionDropout');
+  if (f.has('valueDropout')) c.valueDropout = f.number('valueDropout');
   if (f.has('negativeSlope')) c.negativeSlope = f.number('negativeSlope');
   if (f.has('shareWeights')) c.shareWeights = f.boolean('shareWeights');
   if (f.has('residual')) c.residual = f.boolean('residual');
@@ -203,6 +204,7 @@ function readTrainConfig(source: string, obj: Record<string, unknown>): TrainCon
     patience: f.number('patience'),
     seed: f.number('seed'),
   };
+  if (f.has('valueDropout')) t.valueDropout = f.number('valueDropout');
   if (f.has('earlyStopping')) t.earlyStopping = f.oneOf('earlyStopping', ['gat', 'pyg'] as const);
   return t;
 }

@@ -108,10 +108,14 @@ function checkConfig(
     problems.push(`patience must be a non-negative integer, found ${config.patience}`);
   if (config.model !== 'gat' && config.model !== 'gatv2')
     problems.push(`model must be 'gat' or 'gatv2', found '${String(config.model)}'`);
-  for (const key of ['dropout', 'attentionDropout'] as const) {
-    const v = config[key];
+  for (const key of ['dropout', 'attentionDropout', 'valueDropout'] as const) {
+    const v = config[key] ?? 0;
     if (!(v >= 0 && v < 1)) problems.push(`${key} must be in [0, 1), found ${v}`);
   }
+  if (config.model === 'gatv2' && (config.valueDropout ?? 0) !== 0)
+    problems.push(
+      `valueDropout is for model 'gat' only, found ${config.valueDropout} with 'gatv2'`,
+    );
   if (!(config.lr > 0 && Number.isFinite(config.lr)))
     problems.push(`lr must be a positive number, found ${config.lr}`);
   if (!(config.weightDecay >= 0 && Number.isFinite(config.weightDecay)))
@@ -208,6 +212,7 @@ export function setUpTraining(
     outHeads: config.outHeads,
     dropout: config.dropout,
     attentionDropout: config.attentionDropout,
+    valueDropout: config.valueDropout ?? 0,
     seed: config.seed,
   });
   const params = model.parameters();

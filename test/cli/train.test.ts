@@ -46,6 +46,8 @@ describe.concurrent('graphattn train', () => {
       '0.02',
       '--epochs',
       '7',
+      '--value-dropout',
+      '0.25',
       '--json',
       '--quiet',
     ]);
@@ -53,7 +55,14 @@ describe.concurrent('graphattn train', () => {
     expect(r.stderr).toBe('');
     const out = jsonOf(r);
     expect(out.model).toBe('gat');
-    expect(out.config).toMatchObject({ model: 'gat', heads: 3, lr: 0.02, epochs: 7, hidden: 4 });
+    expect(out.config).toMatchObject({
+      model: 'gat',
+      heads: 3,
+      lr: 0.02,
+      epochs: 7,
+      hidden: 4,
+      valueDropout: 0.25,
+    });
     expect(numberField(out, 'epochs_mean')).toBeLessThanOrEqual(7);
   });
 
@@ -63,6 +72,7 @@ describe.concurrent('graphattn train', () => {
     const out = jsonOf(r);
     expect(out.dataset).toBe('Cora');
     expect(out.config).toMatchObject({ hidden: 8, heads: 8, lr: 0.005, epochs: 20 });
+    expect(out.config).not.toHaveProperty('valueDropout'); // GATv2's recipe has none
     expect(numberField(out, 'epochs_mean')).toBeLessThanOrEqual(20);
     expect(numberField(out, 'test_acc_mean')).toBeGreaterThan(0.3);
   });

@@ -69,6 +69,11 @@ describe.concurrent('user errors: exit 2 with one line', () => {
     [['train', '--epoch', '3'], 'did you mean --epochs?'],
     [['train', '--epochs', '2.5'], "--epochs must be a positive integer, found '2.5'"],
     [['train', '--dropout', '1'], "--dropout must be a number in [0, 1), found '1'"],
+    [['train', '--value-dropout', 'x'], "--value-dropout must be a number in [0, 1), found 'x'"],
+    [
+      ['train', '--value-dropout', '0.5'],
+      '--value-dropout is for --model gat only (GATv2 scores and sums the same projected features), found --value-dropout 0.5 with --model gatv2',
+    ],
     [['train', '--seed', '-1'], "--seed must be an integer in [0, 4294967295], found '-1'"],
     [['train', '--model', 'gcn'], "--model must be one of gatv2, gat, found 'gcn'"],
     [['train', '--lr'], '--lr needs a value'],

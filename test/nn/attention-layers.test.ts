@@ -13,7 +13,8 @@ import {
 } from '../../src/autograd/variable.js';
 import { kernels, setKernels } from '../../src/kernels/backend.js';
 import type { CsrMatrix, Kernels } from '../../src/kernels/kernels.js';
-import { GATConv } from '../../src/nn/gat-conv.js';
+import { dropout } from '../../src/autograd/ops/dropout.js';
+import { GATConv, type GATConvOptions } from '../../src/nn/gat-conv.js';
 import { GATv2Conv, type GATv2ConvOptions } from '../../src/nn/gatv2-conv.js';
 import { Random } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -22,7 +23,7 @@ import { randomTensor } from '../helpers/random.js';
 
 type Layer = GATConv | GATv2Conv;
 type LayerKind = 'GATConv' | 'GATv2Conv';
-const make = (kind: LayerKind, o: GATv2ConvOptions): Layer =>
+const make = (kind: LayerKind, o: GATv2ConvOptions & GATConvOptions): Layer =>
   kind === 'GATConv' ? new GATConv(o) : new GATv2Conv(o);
 
 // 6 nodes; node 5 has no incoming edge; one self-loop (2→2) and one duplicate (0→1 twice).
@@ -33,7 +34,7 @@ const N = 6;
 
 interface Case {
   name: string;
-  options: Partial<GATv2ConvOptions>;
+  options: Partial<GATv2ConvOptions & GATConvOptions>;
   bipartite?: boolean;
   training?: boolean;
 }
@@ -82,7 +83,26 @@ for (const kind of ['GATConv', 'GATv2Conv'] as const) {
     const all: Case[] =
       kind === 'GATv2Conv'
         ? [...cases, { name: 'shared weights', options: { heads: 2, shareWeights: true } }]
-        : cases;
+        : [
+            ...cases,
+            {
+              name: 'value dropout with attention dropout in training',
+              options: { heads: 2, dropout: 0.3, valueDropout: 0.5 },
+              training: true,
+            },
+            {
+              name: 'value dropout, bipartite, mean, residual',
+              options: {
+                heads: 2,
+                inChannels: [3, 4],
+                valueDropout: 0.4,
+                concat: false,
+                residual: true,
+              },
+              bipartite: true,
+              training: true,
+            },
+          ];
     for (const c of all) {
       it(`gradcheck of every parameter and input: ${c.name}`, () => {
         const layer = make(kind, {
@@ -365,3 +385,93 @@ for (const kind of ['GATConv', 'GATv2Conv'] as const) {
     });
   });
 }
+
+describe("GATConv valueDropout (the GAT authors' dropout of the summed features)", () => {
+  const options = { inChannels: 3, outChannels: 4, heads: 2, seed: 7, dtype: 'float64' } as const;
+  const x = randomTensor([N, 3], 11);
+
+  it('leaves evaluation as it is', () => {
+    const plain = new GATConv(options).eval();
+    const dropped = new GATConv({ ...options, valueDropout: 0.5 }).eval();
+    const a = noGrad(() => plain.forward(x, edges));
+    const b = noGrad(() => dropped.forward(x, edges));
+    expect(Array.from(b.data)).toEqual(Array.from(a.data));
+  });
+
+  it("scores the whole x'_j and sums the dropped ones: out_i = Σ_j α_ij drop(x'_j) + bias", () => {
+    const p = 0.5;
+    const layer = new GATConv({ ...options, valueDropout: p });
+    layer.bias!.value.data.set(randomTensor(layer.bias!.shape, 8).data);
+    layer.train();
+    const { out, edgeIndex, alpha } = noGrad(() =>
+      layer.forwardWithAttention(x, edges, { rng: new Random(5) }),
+    );
+    // Without attention dropout the scores do not depend on the mode: α is eval mode's.
+    const evalAlpha = noGrad(() => layer.eval().forwardWithAttention(x, edges)).alpha;
+    expectAllClose(alpha.data, evalAlpha.data, { atol: 1e-14, rtol: 0 }, 'α');
+    // The mask is the first draw of the call's generator.
+    const h = noGrad(() => layer.linSrc.forward(constant(x))).value; // [N, H·C]
+    const hDropped = noGrad(() => dropout(constant(h), p, new Random(5), true)).value;
+    let zeros = 0;
+    for (let k = 0; k < h.size; k++) {
+      if (hDropped.data[k] === 0) zeros++;
+      else expect(hDropped.data[k]).toBeCloseTo(h.data[k]! / (1 - p), 12);
+    }
+    expect(zeros).toBeGreaterThan(0);
+    expect(zeros).toBeLessThan(h.size);
+    const H = 2;
+    const C = 4;
+    const expected = new Float64Array(N * H * C);
+    for (let i = 0; i < N; i++)
+      for (let k = 0; k < H * C; k++) expected[i * H * C + k] = layer.bias!.value.data[k]!;
+    for (let e = 0; e < edgeIndex.src.length; e++) {
+      const j = edgeIndex.src[e]!;
+      const i = edgeIndex.dst[e]!;
+      for (let hd = 0; hd < H; hd++) {
+        const a = alpha.data[e * H + hd]!;
+        for (let c = 0; c < C; c++) {
+          const k = hd * C + c;
+          expected[i * H * C + k]! += a * hDropped.data[j * H * C + k]!;
+        }
+      }
+    }
+    expectAllClose(out.data, expected, { atol: 1e-12, rtol: 1e-12 }, 'out');
+  });
+
+  it('keeps the attention dropout stream of a layer without it when p = 0', () => {
+    const a = new GATConv({ ...options, dropout: 0.4 }).train();
+    const b = new GATConv({ ...options, dropout: 0.4, valueDropout: 0 }).train();
+    const outA = noGrad(() => a.forward(x, edges, { rng: new Random(9) }));
+    const outB = noGrad(() => b.forward(x, edges, { rng: new Random(9) }));
+    expect(Array.from(outB.data)).toEqual(Array.from(outA.data));
+  });
+
+  it('drops about a fraction p of the summed features', () => {
+    const p = 0.3;
+    const big = randomTensor([400, 3], 12);
+    const ring = [
+      Array.from({ length: 400 }, (_, i) => i),
+      Array.from({ length: 400 }, (_, i) => (i + 1) % 400),
+    ] as const;
+    const layer = new GATConv({
+      ...options,
+      valueDropout: p,
+      addSelfLoops: false,
+      bias: false,
+    }).train();
+    // Each target has one source, so α = 1 and out_i = drop(x'_{i−1}).
+    const out = noGrad(() => layer.forward(big, ring, { rng: new Random(3) }));
+    let zeros = 0;
+    for (const v of out.data) if (v === 0) zeros++;
+    expect(zeros / out.value.size).toBeGreaterThan(p - 0.05);
+    expect(zeros / out.value.size).toBeLessThan(p + 0.05);
+  });
+
+  it('rejects p outside [0, 1), naming the option', () => {
+    for (const p of [-0.1, 1, Number.NaN]) {
+      expect(() => new GATConv({ ...options, valueDropout: p })).toThrow(
+        new RegExp(`GATConv: valueDropout must be in \\[0, 1\\), found ${p}`),
+      );
+    }
+  });
+});

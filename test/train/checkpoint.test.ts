@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { karateClub } from '../../src/data/karate.js';
 import { loadPlanetoid } from '../../src/data/planetoid-node.js';
 import type { PlanetoidDataset } from '../../src/data/planetoid.js';
-import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors.js';
+import { parseSafetensors, serializeSafetensors, toTensor } from '../../src/io/safetensors.js';
 import type { SafeTensor } from '../../src/io/safetensors.js';
+import { GATConv } from '../../src/nn/gat-conv.js';
 import { GATModel } from '../../src/nn/models/gat.js';
 import {
   CHECKPOINT_METADATA_KEY,
@@ -41,7 +42,7 @@ const karate = karateClub();
 
 describe('serializeCheckpoint → deserializeCheckpoint', () => {
   it('gives bit-identical logits and the same metadata after training', () => {
-    const trainConfig = { ...paperRecipe('karate', 'gat'), epochs: 15 };
+    const trainConfig = { ...paperRecipe('karate', 'gat'), valueDropout: 0.3, epochs: 15 };
     const run = trainNodeClassifier(karate, trainConfig);
     const bytes = serializeCheckpoint(run.model, {
       dataset: 'KarateClub',
@@ -87,6 +88,28 @@ describe('serializeCheckpoint → deserializeCheckpoint', () => {
     const { model } = deserializeCheckpoint(serializeCheckpoint(m), 'f64');
     expect(model.config).toEqual(m.config);
     expect(evaluateModel(model, karate).logits.data).toEqual(evaluateModel(m, karate).logits.data);
+  });
+
+  it("keeps a GAT model's valueDropout, and reads it as 0 from checkpoints written before it", () => {
+    const config = { variant: 'gat', inChannels: 34, hiddenChannels: 3, outChannels: 2 } as const;
+    const m = new GATModel({ ...config, valueDropout: 0.4 });
+    const { model } = deserializeCheckpoint(serializeCheckpoint(m), 'vd');
+    expect(model.config.valueDropout).toBe(0.4);
+    expect(model.convs.map((c) => (c instanceof GATConv ? c.valueDropout : NaN))).toEqual([
+      0.4, 0.4,
+    ]);
+
+    const parsed = parseSafetensors(serializeCheckpoint(new GATModel(config)));
+    const meta = JSON.parse(parsed.metadata[CHECKPOINT_METADATA_KEY]!) as {
+      config: Record<string, unknown>;
+    };
+    expect(meta.config.valueDropout).toBe(0);
+    delete meta.config.valueDropout;
+    const old = serializeSafetensors(
+      Object.fromEntries([...parsed.tensors].map(([name, t]) => [name, toTensor(t)])),
+      { [CHECKPOINT_METADATA_KEY]: JSON.stringify(meta) },
+    );
+    expect(deserializeCheckpoint(old, 'old').model.config.valueDropout).toBe(0);
   });
 });
 

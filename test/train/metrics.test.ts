@@ -77,14 +77,26 @@ describe('paperRecipe', () => {
       weightDecay: 5e-4,
       patience: 100,
       earlyStopping: 'gat',
+      valueDropout: 0.6,
     });
-    expect(paperRecipe('citeseer', 'gatv2')).toEqual({ ...cora, model: 'gatv2' });
+    expect(paperRecipe('citeseer', 'gat')).toEqual(cora);
     expect(paperRecipe('my-graph', 'gat')).toEqual(cora);
     expect(paperRecipe('PubMed', 'gat')).toMatchObject({
       outHeads: 8,
       lr: 0.01,
       weightDecay: 1e-3,
+      valueDropout: 0.6,
     });
     expect(paperRecipe('karate', 'gat')).toMatchObject({ hidden: 4, heads: 2, epochs: 200 });
+    expect(paperRecipe('karate', 'gat').valueDropout).toBeUndefined();
+  });
+
+  it("drops GAT's summed features as the GAT authors' model does; GATv2 as PyG's layer", () => {
+    const { valueDropout, ...rest } = paperRecipe('cora', 'gat');
+    expect(valueDropout).toBe(0.6);
+    for (const dataset of ['cora', 'citeseer', 'pubmed', 'karate']) {
+      expect(paperRecipe(dataset, 'gatv2').valueDropout, dataset).toBeUndefined();
+    }
+    expect(paperRecipe('citeseer', 'gatv2')).toEqual({ ...rest, model: 'gatv2' });
   });
 });

@@ -98,6 +98,12 @@ describe('trainNodeClassifier on the karate club', () => {
       /KarateClub.*dropout must be in \[0, 1\), found 1; lr must be a positive number, found -1/,
     );
     expect(() => trainRuns(karate, quick(), 0)).toThrow(/runs must be a positive integer, found 0/);
+    expect(() => trainNodeClassifier(karate, quick({ valueDropout: 1 }))).toThrow(
+      /valueDropout must be in \[0, 1\), found 1/,
+    );
+    expect(() => trainNodeClassifier(karate, quick({ model: 'gatv2', valueDropout: 0.5 }))).toThrow(
+      /valueDropout is for model 'gat' only, found 0.5 with 'gatv2'/,
+    );
     const unlabelled = { ...karate, trainMask: new Uint8Array(34) };
     expect(() => trainNodeClassifier(unlabelled, quick())).toThrow(/trainMask selects no node/);
   });

@@ -42,6 +42,11 @@ export interface GATModelConfig {
   dropout?: number;
   /** Dropout on the attention coefficients of every layer. */
   attentionDropout?: number;
+  /**
+   * GAT only: dropout on the projected features where each layer sums them (GATConv's
+   * valueDropout, the GAT authors' model). Default 0, as PyG's GAT.
+   */
+  valueDropout?: number;
   negativeSlope?: number;
   /** GATv2 only. */
   shareWeights?: boolean;
@@ -63,6 +68,7 @@ export function resolveModelConfig(c: GATModelConfig): ResolvedGATModelConfig {
     outHeads: c.outHeads ?? 1,
     dropout: c.dropout ?? 0.6,
     attentionDropout: c.attentionDropout ?? c.dropout ?? 0.6,
+    valueDropout: c.valueDropout ?? 0,
     negativeSlope: c.negativeSlope ?? 0.2,
     shareWeights: c.shareWeights ?? false,
     residual: c.residual ?? false,
@@ -77,8 +83,16 @@ export function resolveModelConfig(c: GATModelConfig): ResolvedGATModelConfig {
   if (!Number.isInteger(r.numLayers) || r.numLayers < 1) {
     throw new RangeError(`GATModel: numLayers must be a positive integer, found ${r.numLayers}`);
   }
-  if (!(r.dropout >= 0 && r.dropout < 1))
-    throw new RangeError(`GATModel: dropout must be in [0, 1), found ${r.dropout}`);
+  for (const key of ['dropout', 'attentionDropout', 'valueDropout'] as const) {
+    if (!(r[key] >= 0 && r[key] < 1))
+      throw new RangeError(`GATModel: ${key} must be in [0, 1), found ${r[key]}`);
+  }
+  if (r.variant === 'gatv2' && r.valueDropout !== 0) {
+    throw new RangeError(
+      `GATModel: valueDropout is for variant 'gat' only (GATv2 scores and sums the same ` +
+        `projected features), found ${r.valueDropout} with variant 'gatv2'`,
+    );
+  }
   return r;
 }
 
@@ -126,7 +140,7 @@ export class GATModel extends Module {
       const conv =
         c.variant === 'gatv2'
           ? new GATv2Conv({ ...options, shareWeights: c.shareWeights })
-          : new GATConv(options);
+          : new GATConv({ ...options, valueDropout: c.valueDropout });
       convs.push(this.registerModule(`conv${l + 1}`, conv));
     }
     this.convs = convs;
