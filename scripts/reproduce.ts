@@ -7,6 +7,7 @@
  *
  * Options: --dataset cora|citeseer|pubmed|karate (default cora), --model gat|gatv2 (gat),
  * --runs N (20), --seed S (0), --epochs E (recipe), --early-stopping pyg|gat (pyg),
+ * --value-dropout P (recipe: 0.6 for GAT on the citation datasets, else none),
  * --kernels reference|wasm (reference), --data-dir DIR (env GRAPHATTN_DATA, else
  * ../shared/datasets/planetoid when present, else the download cache), --json FILE.
  */
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     seed: { type: 'string', default: '0' },
     epochs: { type: 'string' },
+    'value-dropout': { type: 'string' },
     'early-stopping': { type: 'string', default: 'pyg' },
     kernels: { type: 'string', default: 'reference' },
     'data-dir': { type: 'string' },
@@ -85,6 +87,13 @@ const config: TrainConfig = {
   earlyStopping: rule,
 };
 if (values.epochs !== undefined) config.epochs = integer('epochs', values.epochs);
+if (values['value-dropout'] !== undefined) {
+  const p = Number(values['value-dropout']);
+  if (values['value-dropout'].trim() === '' || !(p >= 0 && p < 1))
+    fail(`--value-dropout must be a number in [0, 1), found '${values['value-dropout']}'`);
+  if (model === 'gatv2' && p !== 0) fail('--value-dropout is for --model gat only');
+  config.valueDropout = p;
+}
 
 const pct = (x: number): string => (100 * x).toFixed(1);
 console.log(
