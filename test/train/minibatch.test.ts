@@ -59,6 +59,16 @@ describe('trainMiniBatch', () => {
     expect(r.testAcc).toBeGreaterThan(0.5);
   });
 
+  it("trains GAT with the paper recipe's value dropout on sampled blocks", () => {
+    const r = trainMiniBatch(sbm, recipe({ model: 'gat', valueDropout: 0.3 }), {
+      fanouts: [5, 5],
+      batchSize: 32,
+    });
+    expect(r.model.config.valueDropout).toBe(0.3);
+    expect(r.history[7]!.trainLoss).toBeLessThan(r.history[0]!.trainLoss);
+    expect(r.testAcc).toBeGreaterThan(0.5);
+  });
+
   it('same seed → identical run; another seed → a different one', () => {
     const options = { fanouts: [3, 3], batchSize: 64 };
     const quick = (seed: number): number[] =>
