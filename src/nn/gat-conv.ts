@@ -8,8 +8,8 @@
  * valueDropout (default 0, not in PyG): in training mode the x'_j summed above are dropped
  * out, each entry with probability p, while the scores still read the whole x'_j. This is the
  * GAT authors' TensorFlow model, whose `attn_head` applies `in_drop` to its projected features
- * (`seq_fts`) as well as to its input; PyG's GATConv drops the input only. On the citation
- * datasets it is worth about a point of test accuracy (see README, "Accuracy").
+ * (`seq_fts`) as well as to its input; PyG's GATConv drops the input only. With it GAT
+ * reaches the paper's accuracy on Cora and CiteSeer (see README, "Accuracy").
  *
  * The score splits into a source part and a target part and LeakyReLU is monotone, so every
  * target ranks its neighbours the same way: static attention (what GATv2 fixes). It also
